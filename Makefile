@@ -1,0 +1,79 @@
+# Twinning: the two commands are `make run` and `make test` (see README.md).
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint fmt migrations-check check clean
+
+help:
+	@echo "make run               create .venv, install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test              create .venv, install, run the test suite (PYTEST_ARGS='-k login' to narrow)"
+	@echo "make lint              ruff check + ruff format --check"
+	@echo "make fmt               ruff format + ruff check --fix"
+	@echo "make migrations-check  fail if models changed without a migration"
+
+$(PY):
+	@test -n "$(PYTHON)" || { echo "Python 3.11+ not found (python3.11 or python3)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when a requirements file changed.
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(STAMP)
+
+# Demo data is loaded on the first run only (when the demo accounts are missing);
+# seed_demo prints the demo logins, later runs print them from DEMO_LOGINS below.
+run: export DEBUG = 1
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	@if $(PY) manage.py shell -v 0 -c "import sys; from django.contrib.auth import get_user_model; sys.exit(0 if get_user_model().objects.filter(username='staff_city').exists() else 1)" 2>/dev/null; then \
+		echo "Demo data already loaded."; printf '%s\n' "$$DEMO_LOGINS"; \
+	else \
+		echo "Loading demo data (first run)..."; $(PY) manage.py seed_demo; \
+	fi
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrations-check: export DEBUG = 1
+migrations-check: $(STAMP)
+	$(PY) manage.py makemigrations --check --dry-run
+
+check: export DEBUG = 1
+check: $(STAMP)
+	$(PY) manage.py check
+
+clean:
+	rm -rf .pytest_cache .ruff_cache .hypothesis .test-media artifacts
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+define DEMO_LOGINS
+Demo logins (password for all: Twinning@2024)
+  staff_city           组织部工作人员  信阳市
+  staff_county         组织部工作人员  商城县
+  leader_city          领导            信阳市
+  leader_county        领导            商城县
+  secretary_helper     支部书记        an organ branch (机关)
+  secretary_partner    支部书记        a village branch (农村)
+  community_secretary  社区党组织书记  a community
+  member               在职党员        self
+endef
+export DEMO_LOGINS

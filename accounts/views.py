@@ -1,0 +1,22 @@
+"""Home page: where each role lands after logging in."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from pairing import scope, selectors
+from pairing.choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES, Role
+
+
+@login_required
+def home(request):
+    user = request.user
+    context = {"role": user.role, "Role": Role}
+    if user.is_superuser or user.role in REGION_SCOPED_ROLES:
+        context["summary"] = selectors.scope_summary(user=user)
+        context["scope_name"] = user.region.name if user.region_id else "全部"
+    if user.branch_id:
+        branch = selectors.branch_get(user=user, pk=user.branch_id)
+        context["branch"] = branch
+        context["branch_phone"] = scope.phone_for(user, branch.secretary_phone)
+    context["is_branch_role"] = user.role in BRANCH_SCOPED_ROLES
+    return render(request, "accounts/home.html", context)

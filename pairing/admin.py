@@ -1,0 +1,70 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Branch,
+    BranchGrade,
+    OptimisationCampaign,
+    OptimisationRecord,
+    Pairing,
+    PairingCampaign,
+    Region,
+    Unit,
+)
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "level", "parent", "is_central_city"]
+    list_filter = ["level", "is_central_city"]
+    search_fields = ["name"]
+    raw_id_fields = ["parent"]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "level", "city", "county"]
+    list_filter = ["level"]
+    search_fields = ["name"]
+    raw_id_fields = ["city", "county"]
+
+
+@admin.register(Branch)
+class BranchAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "kind", "level", "county", "secretary_name", "member_count"]
+    list_filter = ["kind", "level"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["city", "county", "township", "region", "unit"]
+    list_select_related = ["county"]
+
+
+@admin.register(BranchGrade)
+class BranchGradeAdmin(SimpleHistoryAdmin):
+    list_display = ["branch", "year", "grade", "graded_by", "graded_at"]
+    list_filter = ["year", "grade"]
+    raw_id_fields = ["branch", "graded_by"]
+
+
+@admin.register(OptimisationCampaign)
+class OptimisationCampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "starts_on", "ends_on", "is_current"]
+
+
+@admin.register(OptimisationRecord)
+class OptimisationRecordAdmin(SimpleHistoryAdmin):
+    list_display = ["branch", "campaign", "action", "done_on", "recorded_by"]
+    list_filter = ["campaign", "action"]
+    raw_id_fields = ["branch", "recorded_by"]
+
+
+@admin.register(PairingCampaign)
+class PairingCampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "year", "starts_on", "is_current"]
+
+
+@admin.register(Pairing)
+class PairingAdmin(SimpleHistoryAdmin):
+    list_display = ["helper", "partner", "campaign", "slot", "method", "status", "started_on"]
+    list_filter = ["status", "method", "campaign"]
+    raw_id_fields = ["helper", "partner", "created_by"]
+    list_select_related = ["helper", "partner", "campaign"]

@@ -1,0 +1,126 @@
+"""Registry forms: validation and crispy layout only; writes go through services."""
+
+from __future__ import annotations
+
+import re
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors
+from .choices import Grade, OptimisationAction
+from .models import Branch, OptimisationCampaign
+
+PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
+
+
+class BranchForm(forms.ModelForm):
+    class Meta:
+        model = Branch
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "level",
+            "county",
+            "township",
+            "unit",
+            "secretary_name",
+            "secretary_phone",
+            "member_count",
+        ]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["county"].queryset = selectors.counties_visible(user=user)
+        self.fields["township"].queryset = selectors.townships_visible(user=user)
+        self.fields["township"].label_from_instance = lambda r: f"{r.parent.name} · {r.name}"
+        self.fields["unit"].queryset = selectors.units_visible(user=user)
+        if user.region and user.region.level == "county":
+            self.fields["county"].required = True
+            self.fields["county"].empty_label = None
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Row(Column("code", css_class="col-md-4"), Column("name", css_class="col-md-8")),
+            Row(Column("kind", css_class="col-md-4"), Column("level", css_class="col-md-4")),
+            Row(Column("county", css_class="col-md-4"), Column("township", css_class="col-md-4")),
+            "unit",
+            Row(
+                Column("secretary_name", css_class="col-md-4"),
+                Column("secretary_phone", css_class="col-md-4"),
+                Column("member_count", css_class="col-md-4"),
+            ),
+            Submit("submit", _("保存")),
+        )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        if not code:
+            raise forms.ValidationError(_("请填写支部编码。"))
+        return code
+
+    def clean_secretary_phone(self):
+        phone = self.cleaned_data["secretary_phone"].strip().replace(" ", "")
+        if phone and not PHONE_RE.match(phone):
+            raise forms.ValidationError(_("请填写11位手机号或带区号的固定电话，例如 13812345678 或 0376-6221234。"))
+        return phone
+
+    def clean(self):
+        data = super().clean()
+        level, county, township = data.get("level"), data.get("county"), data.get("township")
+        if level == "county" and not county:
+            self.add_error("county", _("层级为县区的支部必须选择县区。"))
+        if level == "city" and county and not self.user.is_superuser and self.user.region.level == "county":
+            self.add_error("level", _("县区工作人员只能登记县区层级的支部。"))
+        if township and county and township.parent_id != county.pk:
+            self.add_error("township", _("乡镇街道不属于所选县区。"))
+        return data
+
+
+class GradeBulkForm(forms.Form):
+    """Grade several branches (ticked on the list page) for a year."""
+
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    grade = forms.ChoiceField(label=_("等次"), choices=Grade.choices)
+    branches = forms.ModelMultipleChoiceField(label=_("支部"), queryset=Branch.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branches"].queryset = selectors.branch_list(user=user)
+        self.fields["branches"].error_messages["required"] = _("请至少勾选一个支部。")
+        self.fields["year"].initial = selectors.current_year()
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if year > timezone.localdate().year + 1:
+            raise forms.ValidationError(_("年度不能超过明年。"))
+        return year
+
+
+class OptimisationForm(forms.Form):
+    campaign = forms.ModelChoiceField(label=_("优化批次"), queryset=OptimisationCampaign.objects.none())
+    action = forms.ChoiceField(label=_("优化内容"), choices=OptimisationAction.choices)
+    done_on = forms.DateField(label=_("完成日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+    def __init__(self, *args, branch: Branch, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = OptimisationCampaign.objects.filter(city_id=branch.city_id)
+        self.fields["campaign"].initial = selectors.current_optimisation_campaign(city_id=branch.city_id)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Row(Column("campaign", css_class="col-md-6"), Column("action", css_class="col-md-6")),
+            Row(Column("done_on", css_class="col-md-4"), Column("note", css_class="col-md-8")),
+            Submit("submit", _("添加优化记录"), css_class="btn-sm"),
+        )
+
+    def clean_done_on(self):
+        done_on = self.cleaned_data["done_on"]
+        if done_on > timezone.localdate():
+            raise forms.ValidationError(_("完成日期不能晚于今天。"))
+        return done_on
+

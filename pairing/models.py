@@ -1,0 +1,346 @@
+"""The registry: regions, units, branches, yearly grades, optimisation, and pairings."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .choices import (
+    HELPER_KINDS,
+    PARTNER_KINDS,
+    BranchKind,
+    Grade,
+    OptimisationAction,
+    RegionLevel,
+    UnitLevel,
+)
+
+
+class Region(models.Model):
+    """A node of the region tree 市 → 县/区 → 乡镇/街道 → 村/社区 → 网格.
+
+    ``path`` is a materialised path of zero-padded ids ("000001/000007/") so that a
+    subtree is one indexed prefix lookup.
+    """
+
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("层级"), max_length=16, choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(_("路径"), max_length=255, editable=False, db_index=True, default="")
+    is_central_city = models.BooleanField(
+        _("中心城区"), default=False, help_text=_("中心城区的街道与社区参加市直单位联社区")
+    )
+
+    class Meta:
+        verbose_name = _("区域")
+        verbose_name_plural = _("区域")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_under_parent"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="region_unique_root_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        path = (self.parent.path if self.parent_id else "") + f"{self.pk:06d}/"
+        if path != self.path:
+            self.path = path
+            super().save(update_fields=["path"])
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/")
+
+
+class Unit(models.Model):
+    """A unit (单位): 市直 (city-level) or 县直 (county-level) organ, enterprise or institution."""
+
+    name = models.CharField(_("单位名称"), max_length=120)
+    level = models.CharField(_("层级"), max_length=16, choices=UnitLevel.choices)
+    city = models.ForeignKey(Region, verbose_name=_("市"), on_delete=models.PROTECT, related_name="+")
+    county = models.ForeignKey(
+        Region, verbose_name=_("县区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["city", "name"], name="unit_unique_name_in_city")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Branch(models.Model):
+    """A Party branch (党支部). ``county`` is empty for 市直 branches."""
+
+    code = models.CharField(_("支部编码"), max_length=40, unique=True)
+    name = models.CharField(_("支部名称"), max_length=150)
+    kind = models.CharField(_("支部类型"), max_length=16, choices=BranchKind.choices)
+    level = models.CharField(_("层级"), max_length=16, choices=UnitLevel.choices)
+    city = models.ForeignKey(Region, verbose_name=_("市"), on_delete=models.PROTECT, related_name="+")
+    county = models.ForeignKey(
+        Region, verbose_name=_("县区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    township = models.ForeignKey(
+        Region, verbose_name=_("乡镇街道"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("村/社区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="branches",
+        help_text=_("农村、社区支部所在的村或社区"),
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("所属单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="branches"
+    )
+    secretary_name = models.CharField(_("书记"), max_length=50, blank=True)
+    secretary_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    member_count = models.PositiveIntegerField(_("党员数"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    class Meta:
+        verbose_name = _("党支部")
+        verbose_name_plural = _("党支部")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level=UnitLevel.CITY) | Q(county__isnull=False), name="branch_county_level_has_county"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["county", "kind"]),
+            models.Index(fields=["city", "level", "kind"]),
+            models.Index(fields=["township"]),
+            models.Index(fields=["name"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    def get_absolute_url(self) -> str:
+        return reverse("pairing:branch_detail", args=[self.pk])
+
+    @property
+    def is_helper_side(self) -> bool:
+        return self.kind in HELPER_KINDS
+
+    @property
+    def is_partner_side(self) -> bool:
+        return self.kind in PARTNER_KINDS
+
+
+class BranchGrade(models.Model):
+    """A branch's grade 好/中/差 for one year; the rows together are its grading history."""
+
+    branch = models.ForeignKey(Branch, verbose_name=_("党支部"), on_delete=models.CASCADE, related_name="grades")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    grade = models.CharField(_("等次"), max_length=8, choices=Grade.choices)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("评定人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    graded_at = models.DateTimeField(_("评定时间"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("等次评定")
+        verbose_name_plural = _("等次评定")
+        ordering = ["-year"]
+        constraints = [models.UniqueConstraint(fields=["branch", "year"], name="grade_unique_branch_year")]
+        indexes = [models.Index(fields=["year", "grade"])]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.year} {self.get_grade_display()}"
+
+
+class OptimisationCampaign(models.Model):
+    """A round of branch optimisation (支部优化) in a city, e.g. "2022年支部优化提升"."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    city = models.ForeignKey(Region, verbose_name=_("市"), on_delete=models.PROTECT, related_name="+")
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+    is_current = models.BooleanField(_("当前批次"), default=True)
+
+    class Meta:
+        verbose_name = _("优化批次")
+        verbose_name_plural = _("优化批次")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "name"], name="optcampaign_unique_name"),
+            models.UniqueConstraint(
+                fields=["city"], condition=Q(is_current=True), name="optcampaign_one_current_per_city"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OptimisationRecord(models.Model):
+    """One optimisation step for a branch; a branch with any record in a campaign is optimised in it."""
+
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("党支部"), on_delete=models.CASCADE, related_name="optimisations"
+    )
+    campaign = models.ForeignKey(
+        OptimisationCampaign, verbose_name=_("优化批次"), on_delete=models.PROTECT, related_name="records"
+    )
+    action = models.CharField(_("优化内容"), max_length=32, choices=OptimisationAction.choices)
+    done_on = models.DateField(_("完成日期"))
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("优化记录")
+        verbose_name_plural = _("优化记录")
+        ordering = ["-done_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "campaign", "action"], name="optrecord_unique_action"),
+        ]
+        indexes = [models.Index(fields=["campaign", "branch"])]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.get_action_display()}"
+
+
+class PairingCampaign(models.Model):
+    """A twinning programme in a city, e.g. "2022 信阳市支部联支部"."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    city = models.ForeignKey(Region, verbose_name=_("市"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    starts_on = models.DateField(_("开始日期"))
+    is_current = models.BooleanField(_("当前活动"), default=True)
+
+    class Meta:
+        verbose_name = _("结对活动")
+        verbose_name_plural = _("结对活动")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "name"], name="paircampaign_unique_name"),
+            models.UniqueConstraint(
+                fields=["city"], condition=Q(is_current=True), name="paircampaign_one_current_per_city"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PairingStatus(models.TextChoices):
+    ACTIVE = "active", _("结对中")
+    DISSOLVED = "dissolved", _("已解除")
+
+
+class PairingMethod(models.TextChoices):
+    DRAW = "draw", _("随机抽签")
+    MANUAL = "manual", _("人工结对")
+    UNIT_COMMUNITY = "unit_community", _("单位联社区")
+
+
+class Pairing(models.Model):
+    """A fixed one-to-one pairing of a helper branch (机关/企业/事业) with a partner (农村/社区).
+
+    The database settles races: in a campaign a partner has at most one active
+    pairing, and a helper at most two, the second only in ``slot`` 2 ("一帮二").
+    """
+
+    campaign = models.ForeignKey(
+        PairingCampaign, verbose_name=_("结对活动"), on_delete=models.PROTECT, related_name="pairings"
+    )
+    helper = models.ForeignKey(
+        Branch, verbose_name=_("帮扶支部"), on_delete=models.PROTECT, related_name="helper_pairings"
+    )
+    partner = models.ForeignKey(
+        Branch, verbose_name=_("结对支部"), on_delete=models.PROTECT, related_name="partner_pairings"
+    )
+    slot = models.PositiveSmallIntegerField(_("帮扶序号"), default=1, help_text=_("2 表示一帮二的第二个结对"))
+    method = models.CharField(_("结对方式"), max_length=16, choices=PairingMethod.choices)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=PairingStatus.choices, default=PairingStatus.ACTIVE
+    )
+    started_on = models.DateField(_("结对日期"))
+    dissolved_on = models.DateField(_("解除日期"), null=True, blank=True)
+    dissolve_reason = models.CharField(_("解除原因"), max_length=300, blank=True)
+    agreement = models.FileField(_("联建协议"), upload_to="agreements/%Y/", blank=True)
+    liaison_officers = models.CharField(_("联络员"), max_length=300, blank=True)
+    part_time_secretary = models.CharField(_("兼职书记"), max_length=100, blank=True)
+    invited_members = models.CharField(_("特邀委员"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["created_at"])
+
+    class Meta:
+        verbose_name = _("结对")
+        verbose_name_plural = _("结对")
+        ordering = ["-started_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "partner"],
+                condition=Q(status="active"),
+                name="pairing_one_active_per_partner",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "helper", "slot"],
+                condition=Q(status="active"),
+                name="pairing_helper_slot_unique",
+            ),
+            models.CheckConstraint(condition=Q(slot__in=[1, 2]), name="pairing_slot_one_or_two"),
+            models.CheckConstraint(
+                condition=Q(status="active") | Q(dissolved_on__isnull=False),
+                name="pairing_dissolved_has_date",
+            ),
+            models.CheckConstraint(condition=~Q(helper=models.F("partner")), name="pairing_not_self"),
+        ]
+        indexes = [
+            models.Index(fields=["helper", "status"]),
+            models.Index(fields=["partner", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.helper.name} ↔ {self.partner.name}"
+
+    @property
+    def is_double(self) -> bool:
+        return self.slot == 2

@@ -1,0 +1,120 @@
+"""The one scope rule: what a user may see and change.
+
+Every view, export, task and API reads through these functions. A model that is
+reached through a branch (a pairing, a theme day, an hour entry) builds its filter
+with ``branch_q(user, prefix=...)``; a model that belongs to a region (an N list)
+with ``region_q(user, prefix=...)``. Objects outside the scope are 404, never 403,
+so that their existence does not leak: views fetch with ``get_object_or_404`` on a
+scoped queryset.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from .choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES, RegionLevel, Role
+
+NOTHING = Q(pk__in=[])
+
+
+def _region_branch_q(region, prefix: str) -> Q:
+    if region.level == RegionLevel.CITY:
+        return Q(**{f"{prefix}city_id": region.pk})
+    if region.level == RegionLevel.COUNTY:
+        return Q(**{f"{prefix}county_id": region.pk})
+    if region.level == RegionLevel.TOWNSHIP:
+        return Q(**{f"{prefix}township_id": region.pk})
+    return Q(**{f"{prefix}region__path__startswith": region.path})
+
+
+def branch_q(user, prefix: str = "") -> Q:
+    """Filter for rows whose branch (reached through ``prefix``, e.g. ``"helper__"``) the user may see."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    if user.is_superuser:
+        return Q()
+    if user.role in REGION_SCOPED_ROLES and user.region_id:
+        return _region_branch_q(user.region, prefix)
+    if user.role in BRANCH_SCOPED_ROLES and user.branch_id:
+        return Q(**{f"{prefix}pk": user.branch_id}) | _paired_branch_q(user.branch_id, prefix)
+    if user.role == Role.MEMBER and user.branch_id:
+        return Q(**{f"{prefix}pk": user.branch_id})
+    return NOTHING
+
+
+def _paired_branch_q(branch_id: int, prefix: str) -> Q:
+    """The branches actively paired with a secretary's branch: a secretary sees their partner."""
+    from .models import Pairing, PairingStatus
+
+    active = Pairing.objects.filter(status=PairingStatus.ACTIVE).order_by()
+    return Q(**{f"{prefix}pk__in": active.filter(helper_id=branch_id).values("partner_id")}) | Q(
+        **{f"{prefix}pk__in": active.filter(partner_id=branch_id).values("helper_id")}
+    )
+
+
+def region_q(user, prefix: str = "") -> Q:
+    """Filter for regions (reached through ``prefix``) inside the user's region subtree.
+
+    Branch-scoped users see the regions their branch belongs to (their county and city),
+    so that lists published for a region reach them.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    if user.is_superuser:
+        return Q()
+    if user.role in REGION_SCOPED_ROLES and user.region_id:
+        return Q(**{f"{prefix}path__startswith": user.region.path})
+    if user.branch_id:
+        branch = user.branch
+        ids = [i for i in (branch.city_id, branch.county_id, branch.township_id, branch.region_id) if i]
+        return Q(**{f"{prefix}pk__in": ids})
+    return NOTHING
+
+
+def can_manage(user) -> bool:
+    """Whether the user may change registry data (in their scope): org-department staff."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and (user.is_superuser or (user.role == Role.STAFF and user.region_id))
+    )
+
+
+def can_see_phone(user) -> bool:
+    """Phone numbers are shown in full to staff in scope only, masked everywhere else."""
+    return can_manage(user)
+
+
+def mask_phone(phone: str) -> str:
+    """138****1234: keep the first three and last four digits."""
+    phone = (phone or "").strip()
+    if len(phone) <= 7:
+        return "*" * len(phone)
+    return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
+
+
+def phone_for(user, phone: str) -> str:
+    return phone if can_see_phone(user) else mask_phone(phone)
+
+
+def restrict(queryset: QuerySet, user, prefix: str = "") -> QuerySet:
+    """Restrict a queryset of branch-reached rows to the user's scope."""
+    return queryset.filter(branch_q(user, prefix))
+
+
+
+def pairing_q(user, prefix: str = "") -> Q:
+    """Filter for pairings (reached through ``prefix``, e.g. ``"pairing__"`` from a theme day).
+
+    Staff and leaders see a pairing when either side is in their region; a secretary or
+    member sees only the pairings of their own branch.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    if user.is_superuser:
+        return Q()
+    if user.role in REGION_SCOPED_ROLES and user.region_id:
+        return _region_branch_q(user.region, f"{prefix}helper__") | _region_branch_q(user.region, f"{prefix}partner__")
+    if user.branch_id:
+        return Q(**{f"{prefix}helper_id": user.branch_id}) | Q(**{f"{prefix}partner_id": user.branch_id})
+    return NOTHING

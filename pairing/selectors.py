@@ -1,0 +1,128 @@
+"""Reads of the registry. Every function starts from what the user may see."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from . import scope
+from .choices import HELPER_KINDS, PARTNER_KINDS, RegionLevel
+from .models import Branch, BranchGrade, OptimisationCampaign, OptimisationRecord, Pairing, Region, Unit
+
+
+def current_year() -> int:
+    return timezone.localdate().year
+
+
+def current_optimisation_campaign(*, city_id: int | None) -> OptimisationCampaign | None:
+    if city_id is None:
+        return None
+    return OptimisationCampaign.objects.filter(city_id=city_id, is_current=True).first()
+
+
+def branch_list(*, user, year: int | None = None) -> QuerySet[Branch]:
+    """Branches in the user's scope, with this year's grade and the optimised flag annotated.
+
+    The annotations are correlated subqueries, so a page of the list costs one query
+    however many branches there are.
+    """
+    year = year or current_year()
+    grade = BranchGrade.objects.filter(branch=OuterRef("pk"), year=year).values("grade")[:1]
+    optimised = OptimisationRecord.objects.filter(branch=OuterRef("pk"), campaign__is_current=True)
+    return (
+        Branch.objects.filter(scope.branch_q(user))
+        .select_related("county", "township", "unit", "region")
+        .annotate(current_grade=Subquery(grade), is_optimised=Exists(optimised))
+    )
+
+
+def branch_get(*, user, pk: int) -> Branch:
+    """One branch in the user's scope; 404 outside it."""
+    return get_object_or_404(branch_list(user=user), pk=pk)
+
+
+def regions_visible(*, user) -> QuerySet[Region]:
+    return Region.objects.filter(scope.region_q(user))
+
+
+def counties_visible(*, user) -> QuerySet[Region]:
+    return regions_visible(user=user).filter(level=RegionLevel.COUNTY).order_by("path")
+
+
+def townships_visible(*, user) -> QuerySet[Region]:
+    return regions_visible(user=user).filter(level=RegionLevel.TOWNSHIP).select_related("parent").order_by("path")
+
+
+def units_visible(*, user) -> QuerySet[Unit]:
+    """Units a user may attach a branch to: those of their city, limited to their county if they have one."""
+    if user.is_superuser:
+        return Unit.objects.all()
+    region = user.region
+    if region is None:
+        return Unit.objects.none()
+    if region.level == RegionLevel.CITY:
+        return Unit.objects.filter(city=region)
+    return Unit.objects.filter(county=region)
+
+
+def user_city(*, user) -> Region | None:
+    """The city a user works in, whatever their scope."""
+    if user.region_id:
+        region = user.region
+        if region.level == RegionLevel.CITY:
+            return region
+        ancestors = [region.path[: 7 * depth] for depth in range(1, region.depth)]
+        return Region.objects.filter(path__in=ancestors, level=RegionLevel.CITY).first()
+    if user.branch_id:
+        return user.branch.city
+    return None
+
+
+def branch_grades(*, branch: Branch) -> QuerySet[BranchGrade]:
+    return branch.grades.select_related("graded_by").order_by("-year")
+
+
+def branch_optimisations(*, branch: Branch) -> QuerySet[OptimisationRecord]:
+    return branch.optimisations.select_related("campaign", "recorded_by").order_by("-done_on")
+
+
+def branch_history(*, branch: Branch, limit: int = 50) -> list[dict]:
+    """The latest changes to a branch, each with its field changes (before → after)."""
+    records = list(branch.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    labels = {f.attname: f.verbose_name for f in Branch._meta.fields}
+    labels.update({f.name: f.verbose_name for f in Branch._meta.fields})
+    entries = []
+    for newer, older in zip(records, [*records[1:], None], strict=False):
+        changes = []
+        if older is not None:
+            delta = newer.diff_against(older)
+            changes = [{"field": labels.get(c.field, c.field), "old": c.old, "new": c.new} for c in delta.changes]
+        entries.append({"record": newer, "changes": changes})
+    return entries[:limit]
+
+
+def scope_summary(*, user, year: int | None = None) -> dict:
+    """Headline counts of the user's scope for the home page, in one aggregate query."""
+    year = year or current_year()
+    graded = Exists(BranchGrade.objects.filter(branch=OuterRef("pk"), year=year))
+    optimised = Exists(OptimisationRecord.objects.filter(branch=OuterRef("pk"), campaign__is_current=True))
+    return (
+        Branch.objects.filter(scope.branch_q(user))
+        .annotate(graded=graded, optimised=optimised)
+        .aggregate(
+            total=Count("pk"),
+            helpers=Count("pk", filter=Q(kind__in=HELPER_KINDS)),
+            partners=Count("pk", filter=Q(kind__in=PARTNER_KINDS)),
+            graded=Count("pk", filter=Q(graded=True)),
+            optimised=Count("pk", filter=Q(optimised=True)),
+        )
+    )
+
+
+def pairing_list(*, user) -> QuerySet[Pairing]:
+    """Pairings the user may see, with both branches and the campaign loaded."""
+    return (
+        Pairing.objects.filter(scope.pairing_q(user))
+        .select_related("helper", "partner", "campaign", "helper__county", "partner__county")
+    )

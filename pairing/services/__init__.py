@@ -1,0 +1,1 @@
+"""Writes of the pairing app, split by sub-domain: ``registry`` (branches, grades, optimisation), ..."""

@@ -1,0 +1,1 @@
+"""Pages of the pairing app, split by sub-domain: ``registry`` (branches), ..."""

@@ -1,0 +1,158 @@
+"""Branch registry pages. Thin: fetch through a selector, validate a form, call one service."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
+
+from .. import scope, selectors
+from ..choices import Grade
+from ..filters import BranchFilter
+from ..forms import BranchForm, GradeBulkForm, OptimisationForm
+from ..services import registry as services
+from ..tables import BranchTable
+
+
+def manager_required(view):
+    """Only org-department staff may change the registry; others get 403 on write views."""
+
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not scope.can_manage(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _apply_validation_error(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+def branch_list(request):
+    user = request.user
+    branch_filter = BranchFilter(request.GET or None, queryset=selectors.branch_list(user=user), user=user)
+    can_manage = scope.can_manage(user)
+    table = BranchTable(branch_filter.qs, user=user, selectable=can_manage)
+    RequestConfig(
+        request, paginate={"per_page": settings.BRANCH_LIST_PAGE_SIZE, "paginator_class": LazyPaginator}
+    ).configure(table)
+    context = {
+        "filter": branch_filter,
+        "table": table,
+        "can_manage": can_manage,
+        "grade_form": GradeBulkForm(user=user) if can_manage else None,
+    }
+    return render(request, "pairing/branch_list.html", context)
+
+
+@login_required
+def branch_detail(request, pk: int):
+    user = request.user
+    branch = selectors.branch_get(user=user, pk=pk)
+    can_manage = scope.can_manage(user)
+    context = {
+        "branch": branch,
+        "phone": scope.phone_for(user, branch.secretary_phone),
+        "current_grade_label": Grade(branch.current_grade).label if branch.current_grade else "",
+        "grades": selectors.branch_grades(branch=branch),
+        "optimisations": selectors.branch_optimisations(branch=branch),
+        "history": selectors.branch_history(branch=branch) if can_manage else None,
+        "can_manage": can_manage,
+        "optimisation_form": OptimisationForm(branch=branch) if can_manage else None,
+    }
+    return render(request, "pairing/branch_detail.html", context)
+
+
+@manager_required
+def branch_create(request):
+    form = BranchForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            branch = services.branch_create(acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("已登记支部：%(name)s") % {"name": branch.name})
+            return redirect(branch)
+    return render(request, "pairing/branch_form.html", {"form": form, "branch": None})
+
+
+@manager_required
+def branch_update(request, pk: int):
+    branch = selectors.branch_get(user=request.user, pk=pk)
+    form = BranchForm(request.POST or None, instance=branch, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        # ModelForm validation writes into the instance; reload so the service sees before → after.
+        original = selectors.branch_get(user=request.user, pk=pk)
+        try:
+            services.branch_update(branch=original, acting_user=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            _apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("已保存修改。"))
+            return redirect(original)
+    return render(request, "pairing/branch_form.html", {"form": form, "branch": branch})
+
+
+@require_POST
+@manager_required
+def branch_grade_bulk(request):
+    form = GradeBulkForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            count = services.grades_assign(
+                branches=form.cleaned_data["branches"],
+                year=form.cleaned_data["year"],
+                grade=form.cleaned_data["grade"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("已评定 %(count)d 个支部的等次。") % {"count": count})
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("pairing:branch_list")
+    return redirect(next_url)
+
+
+@require_POST
+@manager_required
+def branch_optimisation_add(request, pk: int):
+    branch = selectors.branch_get(user=request.user, pk=pk)
+    form = OptimisationForm(request.POST, branch=branch)
+    if form.is_valid():
+        try:
+            services.optimisation_record(branch=branch, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("已添加优化记录。"))
+            return redirect(branch)
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}：{error}" if label else error)
+    return redirect(branch)

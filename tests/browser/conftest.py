@@ -1,0 +1,119 @@
+"""Browser test harness: Playwright (sync API) driving Debian's Chromium against a live server.
+
+Everything under tests/browser/ gets the ``browser`` mark, so it is skipped with a one-line
+reason where /usr/bin/chromium is missing (and fails instead under TWINNING_REQUIRE_SERVICES=1).
+
+Fixtures:
+- ``browser``      one headless Chromium per test session;
+- ``page``         a fresh context per test: desktop 1280x800, zh-CN;
+- ``phone_page``   a fresh context per test: 390x844, mobile, touch, zh-CN;
+- ``login``        ``login(page, live_server, username, password)`` through the real login form;
+- ``screenshot``   ``screenshot(page, name)`` saves artifacts/screenshots/<name>.png.
+
+Tests use pytest-django's ``live_server``; it needs committed data, so it runs with
+``transactional_db`` (requested automatically by pytest-django for live_server tests).
+"""
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an asyncio event loop in this thread; Django would otherwise refuse
+# ORM calls from test code ("You cannot call this from an async context").
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+BROWSER_DIR = Path(__file__).resolve().parent
+SCREENSHOT_DIR = BROWSER_DIR.parent.parent / "artifacts" / "screenshots"
+LOGIN_PATH = "/accounts/login/"
+DEFAULT_TIMEOUT_MS = 15_000
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if BROWSER_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def _playwright(chromium_path: Path) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(_playwright, chromium_path: Path) -> Iterator[object]:
+    browser = _playwright.chromium.launch(executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+def _new_page(browser, **context_options):
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **context_options)
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    return context, context.new_page()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    context, page = _new_page(browser, viewport={"width": 1280, "height": 800})
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser) -> Iterator[object]:
+    context, page = _new_page(
+        browser,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    yield page
+    context.close()
+
+
+def login(page, live_server, username: str, password: str):
+    """Log in through the real form at /accounts/login/; returns the response of the page landed on."""
+    page.goto(f"{live_server.url}{LOGIN_PATH}")
+    form = page.locator("form:has(input[name='password'])")
+    form.locator("input[name='username']").fill(username)
+    form.locator("input[name='password']").fill(password)
+    with page.expect_navigation() as navigation:
+        form.locator("button[type='submit'], input[type='submit']").first.click()
+    return navigation.value
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page PNG under artifacts/screenshots/ and return its path."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "page"
+    path = SCREENSHOT_DIR / f"{safe}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture(name="login")
+def login_fixture() -> Callable:
+    return login
+
+
+@pytest.fixture(name="screenshot")
+def screenshot_fixture() -> Callable:
+    return screenshot

@@ -1,0 +1,104 @@
+"""Test infrastructure shared by every test directory: service availability and isolation.
+
+Keep this file about infrastructure. App fixtures belong in tests/<app>/conftest.py.
+
+Tests that need a service outside the embedded shape say so with a mark (or a fixture):
+
+- ``@pytest.mark.browser`` / ``chromium_path``: Debian's Chromium at /usr/bin/chromium;
+- ``@pytest.mark.postgres`` / ``requires_postgres``: the PostgreSQL backend (DATABASE_URL);
+- ``@pytest.mark.celery_worker`` / ``requires_celery_worker``: a real worker on Redis.
+
+Without the service the test is skipped with a one-line reason. With
+``TWINNING_REQUIRE_SERVICES=1`` (set by .ci/run, which always provides them) it fails instead,
+so that CI never passes by skipping.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM_PATH = Path(os.environ.get("TWINNING_CHROMIUM", "/usr/bin/chromium"))
+
+
+def services_required() -> bool:
+    return os.environ.get("TWINNING_REQUIRE_SERVICES", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def unavailable(reason: str) -> None:
+    """Skip the current test, or fail it when CI promised every service."""
+    if services_required():
+        pytest.fail(f"{reason} [TWINNING_REQUIRE_SERVICES=1]", pytrace=False)
+    pytest.skip(reason)
+
+
+def chromium_missing_reason() -> str | None:
+    if not (CHROMIUM_PATH.is_file() and os.access(CHROMIUM_PATH, os.X_OK)):
+        return f"Chromium not installed ({CHROMIUM_PATH})"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python not installed (pip install -r requirements-dev.txt)"
+    return None
+
+
+def postgres_missing_reason() -> str | None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return f"PostgreSQL not in use (database backend is {connection.vendor}; set DATABASE_URL=postgres://...)"
+    return None
+
+
+def celery_worker_missing_reason() -> str | None:
+    if not os.environ.get("REDIS_URL"):
+        return "Celery worker not available (REDIS_URL not set)"
+    if os.environ.get("CELERY_WORKER_AVAILABLE") != "1":
+        return "Celery worker not available (CELERY_WORKER_AVAILABLE=1 not set; .ci/run starts one)"
+    return None
+
+
+_MARK_CHECKS = {
+    "browser": chromium_missing_reason,
+    "postgres": postgres_missing_reason,
+    "celery_worker": celery_worker_missing_reason,
+}
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark, check in _MARK_CHECKS.items():
+        if item.get_closest_marker(mark) is not None:
+            reason = check()
+            if reason:
+                unavailable(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    reason = chromium_missing_reason()
+    if reason:
+        unavailable(reason)
+    return CHROMIUM_PATH
+
+
+@pytest.fixture
+def requires_postgres() -> None:
+    reason = postgres_missing_reason()
+    if reason:
+        unavailable(reason)
+
+
+@pytest.fixture
+def requires_celery_worker() -> None:
+    reason = celery_worker_missing_reason()
+    if reason:
+        unavailable(reason)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media_root(settings, tmp_path) -> Path:
+    """Every test writes uploads into its own temporary MEDIA_ROOT, never into media/."""
+    media_root = tmp_path / "media"
+    media_root.mkdir()
+    settings.MEDIA_ROOT = media_root
+    return media_root

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("", include("pairing.urls")),
+    path("activities/", include("activities.urls")),
+    path("volunteers/", include("volunteers.urls")),
+    path("reports/", include("reports.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+# Uploaded files (agreements, photos) are never served from a public /media/ URL:
+# each app serves its files through a view that applies the scope rule.
