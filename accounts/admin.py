@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import Notice, User
 
 
 @admin.register(User)
@@ -15,3 +15,10 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         (_("角色与范围"), {"fields": ["display_name", "role", "region", "branch", "unit", "phone"]}),
     ]
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = ["title", "user", "kind", "created_at", "read_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["user"]

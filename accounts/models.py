@@ -55,3 +55,30 @@ class User(AbstractUser):
     @property
     def label(self) -> str:
         return self.display_name or self.username
+
+
+class Notice(models.Model):
+    """An in-app notice to one user (reminders, whistles, confirmations to do)."""
+
+    user = models.ForeignKey(User, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notices")
+    title = models.CharField(_("标题"), max_length=120)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    kind = models.CharField(_("类别"), max_length=40, blank=True)
+    key = models.CharField(
+        _("去重键"), max_length=120, blank=True, help_text=_("同一用户同一键只通知一次，使定时任务可以安全重跑")
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], condition=~Q(key=""), name="notice_unique_key_per_user")
+        ]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title

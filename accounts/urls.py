@@ -11,4 +11,6 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("notices/", views.notice_list, name="notice_list"),
+    path("notices/read/", views.notice_read_all, name="notice_read_all"),
 ]

@@ -1,10 +1,14 @@
 """Home page: where each role lands after logging in."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from pairing import scope, selectors
 from pairing.choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES, Role
+
+from . import services
 
 
 @login_required
@@ -20,3 +24,17 @@ def home(request):
         context["branch_phone"] = scope.phone_for(user, branch.secretary_phone)
     context["is_branch_role"] = user.role in BRANCH_SCOPED_ROLES
     return render(request, "accounts/home.html", context)
+
+
+@login_required
+def notice_list(request):
+    """The user's own notices; nobody sees another user's."""
+    page = Paginator(request.user.notices.all(), 30).get_page(request.GET.get("page"))
+    return render(request, "accounts/notice_list.html", {"page": page})
+
+
+@require_POST
+@login_required
+def notice_read_all(request):
+    services.notices_mark_read(user=request.user)
+    return redirect("notice_list")
