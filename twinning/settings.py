@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -150,7 +151,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 30 * 60}
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # The 20th of each month: pairings with no theme Party day yet this month get a reminder.
+    "activities-theme-day-reminders": {
+        "task": "activities.send_theme_day_reminders",
+        "schedule": crontab(minute=0, hour=9, day_of_month=20),
+    },
+}
 
 # Internationalisation: Simplified Chinese first, English through i18n.
 LANGUAGE_CODE = "zh-hans"
