@@ -104,6 +104,7 @@ class GradeFactory(factory.django.DjangoModelFactory):
 class OptimisationCampaignFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = OptimisationCampaign
+        django_get_or_create = ("city", "is_current")  # one current campaign per city
 
     name = factory.Sequence(lambda n: f"优化批次{n}")
     city = factory.SubFactory(RegionFactory, city=True)
@@ -124,6 +125,7 @@ class OptimisationRecordFactory(factory.django.DjangoModelFactory):
 class PairingCampaignFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = PairingCampaign
+        django_get_or_create = ("city", "is_current")  # one current campaign per city
 
     name = factory.Sequence(lambda n: f"2022 支部联支部{n}")
     city = factory.SubFactory(RegionFactory, city=True)

@@ -1,0 +1,97 @@
+"""Every role lands on a sensible home page; notices belong to their user only."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import Notice
+from accounts.services import notice_send
+from tests.factories import PASSWORD, BranchFactory, PartnerBranchFactory, RegionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    city = RegionFactory(city=True, name="信阳市")
+    county = RegionFactory(parent=city, name="商城县")
+    return {
+        "city": city,
+        "county": county,
+        "helper": BranchFactory(county=county),
+        "partner": PartnerBranchFactory(county=county),
+    }
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda w: UserFactory.staff(region=w["city"]), "信阳市 · 工作概览"),
+        (lambda w: UserFactory.staff(region=w["county"]), "商城县 · 工作概览"),
+        (lambda w: UserFactory.leader(region=w["county"]), "商城县 · 工作概览"),
+        (lambda w: UserFactory.secretary(branch=w["helper"]), "我的支部"),
+        (lambda w: UserFactory.community_secretary(branch=w["partner"]), "我的社区"),
+        (lambda w: UserFactory.member(branch=w["helper"]), "我的服务"),
+    ],
+)
+def test_each_role_lands_on_its_home_page(client, world, make, expected):
+    user = make(world)
+    assert client.login(username=user.username, password=PASSWORD)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert expected in content
+    assert user.display_name in content
+
+
+def test_staff_home_counts_only_their_scope(client, world):
+    BranchFactory(county=RegionFactory(parent=world["city"]))
+    user = UserFactory.staff(region=world["county"])
+    client.login(username=user.username, password=PASSWORD)
+    summary = client.get(reverse("home")).context["summary"]
+    assert summary["total"] == 2 and summary["helpers"] == 1 and summary["partners"] == 1
+
+
+def test_login_page_rejects_a_wrong_password_in_chinese(client, world):
+    user = UserFactory.staff(region=world["city"])
+    response = client.post(reverse("login"), {"username": user.username, "password": "wrong"})
+    assert response.status_code == 200
+    assert "用户名或密码不正确" in response.content.decode()
+
+
+def test_login_redirects_home(client, world):
+    user = UserFactory.staff(region=world["city"])
+    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+
+
+def test_notice_send_is_idempotent_by_key_and_mails_users_with_address(world, django_capture_on_commit_callbacks):
+    with_mail = UserFactory.staff(region=world["county"], email="a@example.org")
+    without = UserFactory.secretary(branch=world["helper"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notice_send(users=[with_mail, without], title="提醒", key="k1") == 2
+        assert notice_send(users=[with_mail, without], title="提醒", key="k1") == 0
+    assert Notice.objects.count() == 2
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["a@example.org"]
+
+
+def test_notice_list_shows_only_own_notices_and_marks_read(client, world):
+    me = UserFactory.secretary(branch=world["helper"])
+    other = UserFactory.secretary(branch=world["partner"])
+    notice_send(users=[me], title="我的提醒", email=False)
+    notice_send(users=[other], title="别人的提醒", email=False)
+    client.login(username=me.username, password=PASSWORD)
+    content = client.get(reverse("notice_list")).content.decode()
+    assert "我的提醒" in content and "别人的提醒" not in content
+    assert client.get(reverse("home")).context["unread_notice_count"] == 1
+    client.post(reverse("notice_read_all"))
+    assert client.get(reverse("home")).context["unread_notice_count"] == 0
+    assert Notice.objects.get(user=other).read_at is None
+
+
+def test_admin_lists_load_for_every_registered_model(admin_client):
+    from django.contrib import admin
+
+    for model in admin.site._registry:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        assert admin_client.get(url).status_code == 200, url
