@@ -41,9 +41,7 @@ class Region(models.Model):
         ordering = ["path"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_under_parent"),
-            models.UniqueConstraint(
-                fields=["name"], condition=Q(parent__isnull=True), name="region_unique_root_name"
-            ),
+            models.UniqueConstraint(fields=["name"], condition=Q(parent__isnull=True), name="region_unique_root_name"),
         ]
 
     def __str__(self) -> str:
@@ -202,9 +200,7 @@ class OptimisationCampaign(models.Model):
 class OptimisationRecord(models.Model):
     """One optimisation step for a branch; a branch with any record in a campaign is optimised in it."""
 
-    branch = models.ForeignKey(
-        Branch, verbose_name=_("党支部"), on_delete=models.CASCADE, related_name="optimisations"
-    )
+    branch = models.ForeignKey(Branch, verbose_name=_("党支部"), on_delete=models.CASCADE, related_name="optimisations")
     campaign = models.ForeignKey(
         OptimisationCampaign, verbose_name=_("优化批次"), on_delete=models.PROTECT, related_name="records"
     )
@@ -271,6 +267,57 @@ class PairingMethod(models.TextChoices):
     UNIT_COMMUNITY = "unit_community", _("单位联社区")
 
 
+class DrawLevel(models.TextChoices):
+    COUNTY = "county", _("县区抽签")
+    CITY = "city", _("市直单位联中心城区社区")
+
+
+class Draw(models.Model):
+    """A confirmed strong-helps-weak draw (以强带弱、随机方式固定结对) for a county or the city level.
+
+    ``inputs`` records the branches that took part with their grades and ``result`` the
+    pairs, so that anyone in scope can re-run :func:`pairing.draw.run_draw` from the
+    inputs and seed and check that it gives the recorded result.
+    """
+
+    campaign = models.ForeignKey(
+        PairingCampaign, verbose_name=_("结对活动"), on_delete=models.PROTECT, related_name="draws"
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("抽签范围"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("县区抽签为该县区；市级抽签为市"),
+    )
+    level = models.CharField(_("抽签类型"), max_length=16, choices=DrawLevel.choices)
+    seed = models.BigIntegerField(_("随机种子"))
+    grade_year = models.PositiveSmallIntegerField(_("等次年度"))
+    inputs = models.JSONField(_("参加抽签的支部"), default=dict)
+    result = models.JSONField(_("抽签结果"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("抽签时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("结对抽签")
+        verbose_name_plural = _("结对抽签")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["campaign", "region"])]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.created_at:%Y-%m-%d} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("pairing:draw_detail", args=[self.pk])
+
+
 class Pairing(models.Model):
     """A fixed one-to-one pairing of a helper branch (机关/企业/事业) with a partner (农村/社区).
 
@@ -289,9 +336,7 @@ class Pairing(models.Model):
     )
     slot = models.PositiveSmallIntegerField(_("帮扶序号"), default=1, help_text=_("2 表示一帮二的第二个结对"))
     method = models.CharField(_("结对方式"), max_length=16, choices=PairingMethod.choices)
-    status = models.CharField(
-        _("状态"), max_length=16, choices=PairingStatus.choices, default=PairingStatus.ACTIVE
-    )
+    status = models.CharField(_("状态"), max_length=16, choices=PairingStatus.choices, default=PairingStatus.ACTIVE)
     started_on = models.DateField(_("结对日期"))
     dissolved_on = models.DateField(_("解除日期"), null=True, blank=True)
     dissolve_reason = models.CharField(_("解除原因"), max_length=300, blank=True)
@@ -299,6 +344,18 @@ class Pairing(models.Model):
     liaison_officers = models.CharField(_("联络员"), max_length=300, blank=True)
     part_time_secretary = models.CharField(_("兼职书记"), max_length=100, blank=True)
     invited_members = models.CharField(_("特邀委员"), max_length=300, blank=True)
+    draw = models.ForeignKey(
+        Draw, verbose_name=_("抽签"), null=True, blank=True, on_delete=models.PROTECT, related_name="pairings"
+    )
+    double_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("一帮二审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    double_approved_at = models.DateTimeField(_("一帮二审核时间"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("创建人"),
@@ -341,6 +398,17 @@ class Pairing(models.Model):
     def __str__(self) -> str:
         return f"{self.helper.name} ↔ {self.partner.name}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("pairing:pairing_detail", args=[self.pk])
+
     @property
     def is_double(self) -> bool:
         return self.slot == 2
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == PairingStatus.ACTIVE
+
+    @property
+    def awaits_double_review(self) -> bool:
+        return self.is_double and self.is_active and self.double_approved_at is None

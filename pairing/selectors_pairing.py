@@ -1,0 +1,231 @@
+"""Reads of pairings, draws and coverage. Every function starts from what the user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from . import scope
+from .choices import HELPER_KINDS, PARTNER_KINDS, BranchKind, RegionLevel, UnitLevel
+from .models import Branch, Draw, Pairing, PairingStatus, Region
+
+
+def pairing_list(*, user, filters: dict | None = None) -> QuerySet[Pairing]:
+    """Pairings the user may see, both branches loaded; ``filters``: county, status, method, double."""
+    filters = filters or {}
+    qs = Pairing.objects.filter(scope.pairing_q(user)).select_related(
+        "helper", "partner", "campaign", "helper__county", "partner__county", "partner__township"
+    )
+    if filters.get("county"):
+        county = filters["county"]
+        qs = qs.filter(Q(partner__county=county) | Q(helper__county=county))
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("method"):
+        qs = qs.filter(method=filters["method"])
+    if filters.get("double") == "yes":
+        qs = qs.filter(slot=2)
+    elif filters.get("double") == "review":
+        qs = qs.filter(slot=2, status=PairingStatus.ACTIVE, double_approved_at__isnull=True)
+    return qs.order_by("-started_on", "-id")
+
+
+def pairing_get(*, user, pk: int) -> Pairing:
+    """One pairing in the user's scope; 404 outside it."""
+    return get_object_or_404(
+        Pairing.objects.filter(scope.pairing_q(user)).select_related(
+            "helper", "partner", "campaign", "draw", "helper__county", "partner__county", "partner__region"
+        ),
+        pk=pk,
+    )
+
+
+def pairing_history(*, pairing: Pairing, limit: int = 50) -> list[dict]:
+    """The changes to a pairing, newest first, each with its field changes (before → after) and reason."""
+    records = list(pairing.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    labels = {f.attname: f.verbose_name for f in Pairing._meta.fields}
+    labels.update({f.name: f.verbose_name for f in Pairing._meta.fields})
+    entries = []
+    for newer, older in zip(records, [*records[1:], None], strict=False):
+        changes = []
+        if older is not None:
+            delta = newer.diff_against(older, excluded_fields=["double_approved_by"])
+            changes = [{"field": labels.get(c.field, c.field), "old": c.old, "new": c.new} for c in delta.changes]
+        entries.append({"record": newer, "changes": changes})
+    return entries[:limit]
+
+
+def branch_pairings(*, user, branch: Branch) -> QuerySet[Pairing]:
+    """A branch's pairings (current first, then history), as far as the user may see them."""
+    return (
+        Pairing.objects.filter(scope.pairing_q(user))
+        .filter(Q(helper=branch) | Q(partner=branch))
+        .select_related("helper", "partner", "campaign")
+        .order_by("status", "-started_on", "-id")
+    )
+
+
+def my_pairings(*, user) -> QuerySet[Pairing]:
+    """The active pairings of a secretary's own branch."""
+    if not user.branch_id:
+        return Pairing.objects.none()
+    return (
+        Pairing.objects.filter(status=PairingStatus.ACTIVE)
+        .filter(Q(helper_id=user.branch_id) | Q(partner_id=user.branch_id))
+        .select_related("helper", "partner", "campaign")
+        .order_by("slot")
+    )
+
+
+def draw_regions(*, user) -> list[Region]:
+    """Where the user may run a draw: their county, or their city (city level) and its counties."""
+    if user.is_superuser:
+        cities = list(Region.objects.filter(level=RegionLevel.CITY).order_by("path"))
+        counties = list(Region.objects.filter(level=RegionLevel.COUNTY).order_by("path"))
+        return cities + counties
+    if not scope.can_manage(user):
+        return []
+    region = user.region
+    if region.level == RegionLevel.CITY:
+        return [region, *Region.objects.filter(parent=region, level=RegionLevel.COUNTY).order_by("path")]
+    if region.level == RegionLevel.COUNTY:
+        return [region]
+    return []
+
+
+def draw_list(*, user) -> QuerySet[Draw]:
+    """Draws whose county (or city) the user may see."""
+    return (
+        Draw.objects.filter(scope.region_q(user, prefix="region__"))
+        .select_related("region", "campaign", "created_by")
+        .annotate(pairing_count=Count("pairings"))
+    )
+
+
+def draw_get(*, user, pk: int) -> Draw:
+    return get_object_or_404(draw_list(user=user), pk=pk)
+
+
+def helpers_for(*, user, partner: Branch | None = None) -> QuerySet[Branch]:
+    """Helper branches in scope; for a partner, those that may take it (its county's, or 市直 for the central city)."""
+    qs = Branch.objects.filter(scope.branch_q(user), kind__in=HELPER_KINDS).select_related("county")
+    if partner is not None:
+        central = partner.region_id is not None and partner.region.is_central_city
+        q = Q(county_id=partner.county_id, level=UnitLevel.COUNTY)
+        if central or partner.county_id is None:
+            q |= Q(city_id=partner.city_id, level=UnitLevel.CITY)
+        qs = qs.filter(q)
+    return qs.order_by("code")
+
+
+def uncovered_partners(*, user) -> QuerySet[Branch]:
+    """Partner branches in scope without an active pairing in their city's current campaign (未结对)."""
+    active = Pairing.objects.filter(partner=OuterRef("pk"), status=PairingStatus.ACTIVE, campaign__is_current=True)
+    return (
+        Branch.objects.filter(scope.branch_q(user), kind__in=PARTNER_KINDS)
+        .exclude(Exists(active))
+        .select_related("county", "township", "region")
+        .order_by("county__path", "code")
+    )
+
+
+@dataclass
+class CoverageRow:
+    label: str
+    partners: int
+    paired: int
+    helpers: int
+    helpers_engaged: int
+    region: Region | None = None
+
+    @property
+    def rate(self) -> str:
+        return coverage_rate(self.paired, self.partners)
+
+
+def coverage_rate(paired: int, total: int) -> str:
+    """结对覆盖率 as a percentage truncated (never rounded up) to two decimals: 2/3 → "66.66%"."""
+    if not total:
+        return "—"
+    hundredths = paired * 10000 // total
+    return f"{hundredths // 100}.{hundredths % 100:02d}%"
+
+
+def coverage(*, user) -> dict:
+    """Coverage per county, for the city level (市直 helpers, central-city communities) and in total.
+
+    Two grouped aggregate queries whatever the number of branches.
+    """
+    active_partner = Pairing.objects.filter(
+        partner=OuterRef("pk"), status=PairingStatus.ACTIVE, campaign__is_current=True
+    )
+    active_helper = Pairing.objects.filter(
+        helper=OuterRef("pk"), status=PairingStatus.ACTIVE, campaign__is_current=True
+    )
+    base = Branch.objects.filter(scope.branch_q(user)).annotate(
+        paired=Exists(active_partner), engaged=Exists(active_helper), central=Q(region__is_central_city=True)
+    )
+    is_partner = Q(kind__in=PARTNER_KINDS)
+    is_helper = Q(kind__in=HELPER_KINDS)
+    per_county = {
+        row["county"]: row
+        for row in base.filter(county__isnull=False)
+        .values("county")
+        .order_by("county")
+        .annotate(
+            partners=Count("pk", filter=is_partner),
+            paired_n=Count("pk", filter=is_partner & Q(paired=True)),
+            helpers=Count("pk", filter=is_helper & Q(level=UnitLevel.COUNTY)),
+            engaged_n=Count("pk", filter=is_helper & Q(level=UnitLevel.COUNTY) & Q(engaged=True)),
+        )
+    }
+    city_level = base.aggregate(
+        partners=Count("pk", filter=Q(kind=BranchKind.COMMUNITY, central=True)),
+        paired_n=Count("pk", filter=Q(kind=BranchKind.COMMUNITY, central=True, paired=True)),
+        helpers=Count("pk", filter=is_helper & Q(level=UnitLevel.CITY)),
+        engaged_n=Count("pk", filter=is_helper & Q(level=UnitLevel.CITY, engaged=True)),
+        all_partners=Count("pk", filter=is_partner),
+        all_paired=Count("pk", filter=is_partner & Q(paired=True)),
+        all_helpers=Count("pk", filter=is_helper),
+        all_engaged=Count("pk", filter=is_helper & Q(engaged=True)),
+    )
+    counties = Region.objects.filter(pk__in=list(per_county)).order_by("path")
+    rows = [
+        CoverageRow(
+            label=county.name,
+            partners=per_county[county.pk]["partners"],
+            paired=per_county[county.pk]["paired_n"],
+            helpers=per_county[county.pk]["helpers"],
+            helpers_engaged=per_county[county.pk]["engaged_n"],
+            region=county,
+        )
+        for county in counties
+    ]
+    city_row = None
+    if city_level["helpers"]:
+        city_row = CoverageRow(
+            label="",
+            partners=city_level["partners"],
+            paired=city_level["paired_n"],
+            helpers=city_level["helpers"],
+            helpers_engaged=city_level["engaged_n"],
+        )
+    total = CoverageRow(
+        label="",
+        partners=city_level["all_partners"],
+        paired=city_level["all_paired"],
+        helpers=city_level["all_helpers"],
+        helpers_engaged=city_level["all_engaged"],
+    )
+    return {"rows": rows, "city": city_row, "total": total}
+
+
+def doubles(*, user) -> QuerySet[Pairing]:
+    """Active 一帮二 pairings in scope, those awaiting review first."""
+    return (
+        pairing_list(user=user)
+        .filter(slot=2, status=PairingStatus.ACTIVE, campaign__is_current=True)
+        .order_by(F("double_approved_at").asc(nulls_first=True), "helper__code")
+    )
