@@ -107,22 +107,17 @@ def scope_summary(*, user, year: int | None = None) -> dict:
     year = year or current_year()
     graded = Exists(BranchGrade.objects.filter(branch=OuterRef("pk"), year=year))
     optimised = Exists(OptimisationRecord.objects.filter(branch=OuterRef("pk"), campaign__is_current=True))
-    return (
-        Branch.objects.filter(scope.branch_q(user))
-        .annotate(graded=graded, optimised=optimised)
-        .aggregate(
-            total=Count("pk"),
-            helpers=Count("pk", filter=Q(kind__in=HELPER_KINDS)),
-            partners=Count("pk", filter=Q(kind__in=PARTNER_KINDS)),
-            graded=Count("pk", filter=Q(graded=True)),
-            optimised=Count("pk", filter=Q(optimised=True)),
-        )
+    return Branch.objects.filter(scope.branch_q(user)).aggregate(
+        total=Count("pk"),
+        helpers=Count("pk", filter=Q(kind__in=HELPER_KINDS)),
+        partners=Count("pk", filter=Q(kind__in=PARTNER_KINDS)),
+        graded=Count("pk", filter=Q(graded)),
+        optimised=Count("pk", filter=Q(optimised)),
     )
 
 
 def pairing_list(*, user) -> QuerySet[Pairing]:
     """Pairings the user may see, with both branches and the campaign loaded."""
-    return (
-        Pairing.objects.filter(scope.pairing_q(user))
-        .select_related("helper", "partner", "campaign", "helper__county", "partner__county")
+    return Pairing.objects.filter(scope.pairing_q(user)).select_related(
+        "helper", "partner", "campaign", "helper__county", "partner__county"
     )

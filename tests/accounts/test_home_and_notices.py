@@ -6,7 +6,12 @@ from django.urls import reverse
 
 from accounts.models import Notice
 from accounts.services import notice_send
-from tests.factories import PASSWORD, BranchFactory, PartnerBranchFactory, RegionFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    BranchFactory,
+    GradeFactory,
+    OptimisationRecordFactory,
+    PartnerBranchFactory, RegionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,10 +51,12 @@ def test_each_role_lands_on_its_home_page(client, world, make, expected):
 
 def test_staff_home_counts_only_their_scope(client, world):
     BranchFactory(county=RegionFactory(parent=world["city"]))
+    GradeFactory(branch=world["helper"])
+    OptimisationRecordFactory(branch=world["partner"])
     user = UserFactory.staff(region=world["county"])
     client.login(username=user.username, password=PASSWORD)
     summary = client.get(reverse("home")).context["summary"]
-    assert summary["total"] == 2 and summary["helpers"] == 1 and summary["partners"] == 1
+    assert summary == {"total": 2, "helpers": 1, "partners": 1, "graded": 1, "optimised": 1}
 
 
 def test_login_page_rejects_a_wrong_password_in_chinese(client, world):
