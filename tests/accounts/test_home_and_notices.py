@@ -11,7 +11,10 @@ from tests.factories import (
     BranchFactory,
     GradeFactory,
     OptimisationRecordFactory,
-    PartnerBranchFactory, RegionFactory, UserFactory
+    PartnerBranchFactory,
+    RegionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
