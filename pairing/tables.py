@@ -8,19 +8,24 @@ from . import scope
 from .choices import Grade
 
 GRADE_BADGE = {Grade.GOOD: "success", Grade.MEDIUM: "warning", Grade.WEAK: "danger"}
+# Columns a phone screen can do without; the name, grade and secretary stay visible.
+WIDE_ONLY = {"th": {"class": "d-none d-md-table-cell"}, "td": {"class": "d-none d-md-table-cell"}}
+NUMERIC_WIDE_ONLY = {"th": {"class": "d-none d-md-table-cell"}, "td": {"class": "d-none d-md-table-cell text-end"}}
 
 
 class BranchTable(tables.Table):
     select = tables.CheckBoxColumn(accessor="pk", attrs={"th__input": {"data-select-all": "branches"}})
-    code = tables.Column(verbose_name=_("支部编码"), linkify=True)
+    code = tables.Column(verbose_name=_("支部编码"), linkify=True, attrs=WIDE_ONLY)
     name = tables.Column(verbose_name=_("支部名称"), linkify=True)
-    kind = tables.Column(verbose_name=_("类型"))
-    level = tables.Column(verbose_name=_("层级"))
-    county = tables.Column(verbose_name=_("县区"), order_by=("county__path",), default="—")
-    township = tables.Column(verbose_name=_("乡镇街道"), order_by=("township__path",), default="—")
+    kind = tables.Column(verbose_name=_("类型"), attrs=WIDE_ONLY)
+    level = tables.Column(verbose_name=_("层级"), attrs=WIDE_ONLY)
+    county = tables.Column(verbose_name=_("县区"), order_by=("county__path",), default="—", attrs=WIDE_ONLY)
+    township = tables.Column(
+        verbose_name=_("乡镇街道"), order_by=("township__path",), default="—", attrs=WIDE_ONLY
+    )
     secretary_name = tables.Column(verbose_name=_("书记"))
-    secretary_phone = tables.Column(verbose_name=_("联系电话"), orderable=False)
-    member_count = tables.Column(verbose_name=_("党员数"), attrs={"td": {"class": "text-end"}})
+    secretary_phone = tables.Column(verbose_name=_("联系电话"), orderable=False, attrs=WIDE_ONLY)
+    member_count = tables.Column(verbose_name=_("党员数"), attrs=NUMERIC_WIDE_ONLY)
     current_grade = tables.Column(verbose_name=_("等次"), default="—")
     is_optimised = tables.BooleanColumn(verbose_name=_("已优化"), yesno="✔,—")
 

@@ -15,7 +15,7 @@ from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
 from .. import scope, selectors
-from ..choices import Grade
+from ..choices import REGION_SCOPED_ROLES, Grade
 from ..filters import BranchFilter
 from ..forms import BranchForm, GradeBulkForm, OptimisationForm
 from ..services import registry as services
@@ -57,6 +57,7 @@ def branch_list(request):
         "filter": branch_filter,
         "table": table,
         "can_manage": can_manage,
+        "show_filters": user.is_superuser or user.role in REGION_SCOPED_ROLES,
         "grade_form": GradeBulkForm(user=user) if can_manage else None,
     }
     return render(request, "pairing/branch_list.html", context)
