@@ -1,0 +1,459 @@
+"""Bulk import of a branch roster (支部名册): validate everything, then write all of it or nothing.
+
+``roster_import`` is the one entry point for the web preview/confirm and the management
+command. It reads the file once, checks every row (format, the city's counties, the
+acting user's scope, duplicate codes, codes owned by branches outside the scope), and
+classifies each row as to create, to update, or unchanged. Only when there is no error
+and ``commit`` is true does it write, in the same transaction: new townships and units,
+then branches, this year's grades and optimisation records, in batches with
+django-simple-history's bulk helpers so every created or changed row has a history row
+naming the importing user (None when the system imports from the command line).
+
+Rules that the roster format leaves open:
+
+- 等次 blank never deletes a grade; a missing 等次 column leaves grades alone.
+- 已优化 is about the city's current optimisation campaign. 是 on a branch that is not
+  optimised adds a record (action "other", note "名册导入", done today); 否 on an optimised
+  branch deletes that campaign's records for the branch (history keeps them, with the
+  importing user). 是 with no current campaign is an error. A missing 已优化 column leaves
+  optimisation alone.
+- A branch whose 乡镇街道 changes loses its 村/社区 (which belonged to the old township).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from .. import scope, selectors
+from ..choices import Grade, OptimisationAction, RegionLevel, UnitLevel
+from ..models import Branch, BranchGrade, OptimisationRecord, Region, Unit
+from ..roster import columns as c
+from ..roster.imports import RosterFileError, RosterRow, RowError, open_roster
+
+BATCH = 1000
+DB_BATCH = 500
+PREVIEW_LIMIT = 200
+OPTIMISATION_NOTE = "名册导入"
+
+CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
+BRANCH_FIELDS = (
+    "name",
+    "kind",
+    "level",
+    "county_id",
+    "township_id",
+    "unit_id",
+    "secretary_name",
+    "secretary_phone",
+    "member_count",
+)
+FIELD_COLUMNS = {
+    "name": c.NAME,
+    "kind": c.KIND,
+    "level": c.LEVEL,
+    "county_id": c.COUNTY,
+    "township_id": c.TOWNSHIP,
+    "unit_id": c.UNIT,
+    "secretary_name": c.SECRETARY,
+    "secretary_phone": c.PHONE,
+    "member_count": c.MEMBERS,
+}
+
+
+@dataclass
+class RowPreview:
+    """What the import does with one row, for the preview page."""
+
+    row: int
+    code: str
+    name: str
+    action: str
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+@dataclass
+class RosterResult:
+    """Counts, errors, and a sample of the planned rows; ``committed`` is true only after a write."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    new_townships: list[str] = field(default_factory=list)
+    new_units: list[str] = field(default_factory=list)
+    to_create: list[RowPreview] = field(default_factory=list)
+    to_update: list[RowPreview] = field(default_factory=list)
+    committed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def summary(self) -> str:
+        return f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}"
+
+
+@dataclass(slots=True)
+class _Planned:
+    """A row that needs writing, resolved against the database."""
+
+    data: RosterRow
+    branch_id: int | None
+    county_id: int | None
+    township_key: tuple[int, str] | None
+    fields_changed: bool
+    grade_change: bool
+    optimise: bool | None  # True: add a record, False: remove records, None: nothing
+
+
+class _Context:
+    """Reference data of the city, read once: counties, townships, units, the current campaign."""
+
+    def __init__(self, *, city: Region, county_scope: Region | None, acting_user):
+        self.city = city
+        self.county_scope = county_scope
+        self.acting_user = acting_user
+        self.year = selectors.current_year()
+        self.campaign = selectors.current_optimisation_campaign(city_id=city.pk)
+        counties = Region.objects.filter(parent=city, level=RegionLevel.COUNTY)
+        self.counties = {r.name: r for r in counties}
+        self.region_names = {r.pk: r.name for r in counties}
+        self.townships: dict[tuple[int, str], Region] = {}
+        for region in Region.objects.filter(parent__in=counties):
+            self.townships[(region.parent_id, region.name)] = region
+            self.region_names[region.pk] = region.name
+        self.units = {u.name: u for u in Unit.objects.filter(city=city)}
+        self.unit_names = {u.pk: u.name for u in self.units.values()}
+        self.new_townships: dict[tuple[int, str], None] = {}
+        self.new_units: dict[str, tuple[str, int | None]] = {}
+        in_scope = Q(city_id=city.pk)
+        if acting_user is not None:
+            in_scope &= scope.branch_q(acting_user)
+        self.in_scope = ExpressionWrapper(in_scope, output_field=BooleanField())
+
+
+def _import_scope(acting_user, city: Region | None) -> tuple[Region, Region | None]:
+    """The city rows belong to and, for county staff, the one county they may import into."""
+    if acting_user is None:
+        if city is None:
+            raise ValueError("a system import needs a city")
+        return city, None
+    if not scope.can_manage(acting_user):
+        raise PermissionDenied(_("只有组织部工作人员可以导入支部名册。"))
+    region = acting_user.region
+    if region is None:  # a superuser without a region
+        if city is None:
+            raise PermissionDenied(_("请先为您的账号设置管辖区域。"))
+        return city, None
+    if region.level == RegionLevel.CITY:
+        return region, None
+    if region.level == RegionLevel.COUNTY:
+        return region.parent, region
+    raise PermissionDenied(_("只有市、县区组织部工作人员可以导入支部名册。"))
+
+
+def roster_import(*, fileobj, acting_user, city: Region | None = None, commit: bool) -> RosterResult:
+    """Validate a roster and, when ``commit`` and there is no error, import it all in one transaction.
+
+    ``acting_user`` None means the system (the management command), which needs ``city``.
+    Raises ``PermissionDenied`` for users who may not import; every problem with the file
+    or its rows is returned in ``RosterResult.errors`` and then nothing is written.
+    """
+    city, county_scope = _import_scope(acting_user, city)
+    try:
+        with transaction.atomic():
+            result = RosterResult()
+            context = _Context(city=city, county_scope=county_scope, acting_user=acting_user)
+            try:
+                with open_roster(fileobj) as roster:
+                    planned = _plan(roster, context, result)
+            except RosterFileError as exc:
+                result.errors = exc.errors
+                return result
+            result.new_townships = [f"{context.region_names[k[0]]} · {k[1]}" for k in context.new_townships]
+            result.new_units = list(context.new_units)
+            if result.errors or not commit:
+                return result
+            _write(planned, context)
+            result.committed = True
+            return result
+    except IntegrityError:
+        # Someone else wrote the same codes (or townships/units) between our check and our write.
+        failed = RosterResult()
+        failed.errors = [RowError(None, None, _("保存时与其他人的修改冲突，未导入任何数据，请重新上传。"))]
+        return failed
+
+
+def _plan(roster, context: _Context, result: RosterResult) -> list[_Planned]:
+    planned: list[_Planned] = []
+    seen: dict[str, int] = {}
+    batch: list[RosterRow] = []
+    for item in roster.rows():
+        if isinstance(item, list):
+            result.errors.extend(item)
+            continue
+        if item.code in seen:
+            result.errors.append(
+                RowError(item.row, c.CODE, _("支部编码与第 %(row)d 行重复。") % {"row": seen[item.code]})
+            )
+            continue
+        seen[item.code] = item.row
+        batch.append(item)
+        if len(batch) >= BATCH:
+            planned.extend(_plan_batch(batch, context, result))
+            batch = []
+    if batch:
+        planned.extend(_plan_batch(batch, context, result))
+    return planned
+
+
+def _resolve(data: RosterRow, context: _Context) -> tuple[list[RowError], int | None, tuple | None]:
+    """Check a row's places and scope; returns errors, the county id, and the township key."""
+    errors: list[RowError] = []
+    county = None
+    if data.county:
+        county = context.counties.get(data.county)
+        if county is None:
+            errors.append(
+                RowError(
+                    data.row,
+                    c.COUNTY,
+                    _("%(city)s没有名为“%(name)s”的县区。") % {"city": context.city.name, "name": data.county},
+                )
+            )
+    if context.county_scope is not None:
+        if data.level == UnitLevel.CITY:
+            errors.append(RowError(data.row, c.LEVEL, _("县区工作人员不能导入市直支部。")))
+        elif county is not None and county.pk != context.county_scope.pk:
+            errors.append(
+                RowError(data.row, c.COUNTY, _("您只能导入%(county)s的支部。") % {"county": context.county_scope.name})
+            )
+    township_key = None
+    if data.township and county is not None:
+        township_key = (county.pk, data.township)
+        existing = context.townships.get(township_key)
+        if existing is not None and existing.level != RegionLevel.TOWNSHIP:
+            errors.append(RowError(data.row, c.TOWNSHIP, _("“%(name)s”不是乡镇街道。") % {"name": data.township}))
+    if data.unit:
+        unit = context.units.get(data.unit)
+        if unit is not None and context.county_scope is not None and unit.county_id != context.county_scope.pk:
+            errors.append(
+                RowError(
+                    data.row,
+                    c.UNIT,
+                    _("单位“%(name)s”不属于%(county)s。") % {"name": data.unit, "county": context.county_scope.name},
+                )
+            )
+    return errors, (county.pk if county else None), township_key
+
+
+def _target(data: RosterRow, context: _Context, county_id, township_key) -> dict:
+    """The branch fields a row asks for; ids of townships/units still to be created are None."""
+    township = context.townships.get(township_key) if township_key else None
+    unit = context.units.get(data.unit) if data.unit else None
+    return {
+        "name": data.name,
+        "kind": data.kind,
+        "level": data.level,
+        "county_id": county_id,
+        "township_id": township.pk if township else None,
+        "unit_id": unit.pk if unit else None,
+        "secretary_name": data.secretary_name,
+        "secretary_phone": data.secretary_phone,
+        "member_count": data.member_count,
+    }
+
+
+def _label(name: str, value, context: _Context) -> str:
+    if value is None or value == "":
+        return ""
+    if name == "kind":
+        return c.KIND_LABELS.get(value, value)
+    if name == "level":
+        return c.LEVEL_LABELS.get(value, value)
+    if name in ("county_id", "township_id"):
+        return context.region_names.get(value, str(value))
+    if name == "unit_id":
+        return context.unit_names.get(value, str(value))
+    return str(value)
+
+
+def _plan_batch(batch: list[RosterRow], context: _Context, result: RosterResult) -> list[_Planned]:
+    codes = [row.code for row in batch]
+    existing = {
+        b["code"]: b
+        for b in Branch.objects.filter(code__in=codes)
+        .annotate(in_scope=context.in_scope)
+        .values("id", "code", "in_scope", *BRANCH_FIELDS)
+    }
+    ids = [b["id"] for b in existing.values() if b["in_scope"]]
+    grades = dict(BranchGrade.objects.filter(branch_id__in=ids, year=context.year).values_list("branch_id", "grade"))
+    optimised = set()
+    if context.campaign is not None:
+        optimised = set(
+            OptimisationRecord.objects.filter(branch_id__in=ids, campaign=context.campaign).values_list(
+                "branch_id", flat=True
+            )
+        )
+    planned = []
+    for data in batch:
+        errors, county_id, township_key = _resolve(data, context)
+        current = existing.get(data.code)
+        if current is not None and not current["in_scope"]:
+            errors.append(RowError(data.row, c.CODE, _("该支部编码已被您管辖范围以外的支部使用。")))
+        if data.optimised and context.campaign is None:
+            errors.append(
+                RowError(
+                    data.row,
+                    c.OPTIMISED,
+                    _("%(city)s没有当前优化批次，不能标记为已优化。") % {"city": context.city.name},
+                )
+            )
+        if errors:
+            result.errors.extend(errors)
+            continue
+        if township_key and township_key not in context.townships:
+            context.new_townships.setdefault(township_key, None)
+        if data.unit and data.unit not in context.units:
+            context.new_units.setdefault(data.unit, (data.level, county_id if data.level == UnitLevel.COUNTY else None))
+        target = _target(data, context, county_id, township_key)
+        preview = RowPreview(row=data.row, code=data.code, name=data.name, action=CREATE)
+        if current is None:
+            result.created += 1
+            if len(result.to_create) < PREVIEW_LIMIT:
+                result.to_create.append(preview)
+            planned.append(
+                _Planned(data, None, county_id, township_key, True, data.grade is not None, data.optimised or None)
+            )
+            continue
+        changes = []
+        for name in BRANCH_FIELDS:
+            new = target[name]
+            pending = new is None and ((name == "township_id" and township_key) or (name == "unit_id" and data.unit))
+            if pending or current[name] != new:
+                shown = data.township if name == "township_id" else data.unit if name == "unit_id" else new
+                changes.append(
+                    (
+                        FIELD_COLUMNS[name],
+                        _label(name, current[name], context),
+                        _label(name, shown, context) if not pending else str(shown),
+                    )
+                )
+        fields_changed = bool(changes)
+        grade_change = data.grade is not None and grades.get(current["id"]) != data.grade
+        if grade_change:
+            old = grades.get(current["id"])
+            changes.append((c.GRADE, c.GRADE_LABELS.get(old, "") if old else "", c.GRADE_LABELS[data.grade]))
+        optimise = None
+        if data.optimised is not None and data.optimised != (current["id"] in optimised):
+            optimise = data.optimised
+            changes.append((c.OPTIMISED, c.NO if data.optimised else c.YES, c.YES if data.optimised else c.NO))
+        if not changes:
+            result.unchanged += 1
+            continue
+        result.updated += 1
+        if len(result.to_update) < PREVIEW_LIMIT:
+            preview.action, preview.changes = UPDATE, changes
+            result.to_update.append(preview)
+        planned.append(_Planned(data, current["id"], county_id, township_key, fields_changed, grade_change, optimise))
+    return planned
+
+
+def _write(planned: list[_Planned], context: _Context) -> None:
+    user = context.acting_user
+    for key in context.new_townships:
+        township = Region(name=key[1], level=RegionLevel.TOWNSHIP, parent_id=key[0])
+        township.save()
+        context.townships[key] = township
+    for name, (level, county_id) in context.new_units.items():
+        context.units[name] = Unit.objects.create(name=name, level=level, city=context.city, county_id=county_id)
+    now = timezone.now()
+    today = timezone.localdate()
+    for start in range(0, len(planned), BATCH):
+        _write_batch(planned[start : start + BATCH], context, user=user, now=now, today=today)
+
+
+def _write_batch(batch: list[_Planned], context: _Context, *, user, now, today: datetime.date) -> None:
+    to_create = [p for p in batch if p.branch_id is None]
+    to_update = {p.branch_id: p for p in batch if p.branch_id is not None and p.fields_changed}
+    created = []
+    if to_create:
+        created = [
+            Branch(code=p.data.code, city_id=context.city.pk, **_target(p.data, context, p.county_id, p.township_key))
+            for p in to_create
+        ]
+        created = bulk_create_with_history(created, Branch, batch_size=DB_BATCH, default_user=user)
+        for planned, branch in zip(to_create, created, strict=True):
+            planned.branch_id = branch.pk
+    if to_update:
+        branches = list(Branch.objects.filter(pk__in=to_update))
+        for branch in branches:
+            p = to_update[branch.pk]
+            target = _target(p.data, context, p.county_id, p.township_key)
+            if branch.township_id != target["township_id"]:
+                branch.region_id = None
+            for name, value in target.items():
+                setattr(branch, name, value)
+            branch.updated_at = now
+        bulk_update_with_history(
+            branches,
+            Branch,
+            [*BRANCH_FIELDS, "region_id", "updated_at"],
+            batch_size=DB_BATCH,
+            default_user=user,
+        )
+    _write_grades([p for p in batch if p.grade_change], context, user=user, now=now)
+    _write_optimisations(batch, context, user=user, today=today)
+
+
+def _write_grades(batch: list[_Planned], context: _Context, *, user, now) -> None:
+    if not batch:
+        return
+    wanted = {p.branch_id: Grade(p.data.grade) for p in batch}
+    existing = list(BranchGrade.objects.filter(branch_id__in=wanted, year=context.year))
+    for grade in existing:
+        grade.grade = wanted.pop(grade.branch_id)
+        grade.graded_by = user
+        grade.graded_at = now
+    if existing:
+        bulk_update_with_history(
+            existing, BranchGrade, ["grade", "graded_by", "graded_at"], batch_size=DB_BATCH, default_user=user
+        )
+    if wanted:
+        new = [BranchGrade(branch_id=pk, year=context.year, grade=g, graded_by=user) for pk, g in wanted.items()]
+        bulk_create_with_history(new, BranchGrade, batch_size=DB_BATCH, default_user=user)
+
+
+def _write_optimisations(batch: list[_Planned], context: _Context, *, user, today) -> None:
+    add = [p.branch_id for p in batch if p.optimise is True]
+    remove = [p.branch_id for p in batch if p.optimise is False]
+    if add:
+        records = [
+            OptimisationRecord(
+                branch_id=pk,
+                campaign=context.campaign,
+                action=OptimisationAction.OTHER,
+                done_on=today,
+                note=OPTIMISATION_NOTE,
+                recorded_by=user,
+            )
+            for pk in add
+        ]
+        bulk_create_with_history(records, OptimisationRecord, batch_size=DB_BATCH, default_user=user)
+    if remove:
+        # One delete per record so that each leaves a history row naming the importing user.
+        for record in OptimisationRecord.objects.filter(branch_id__in=remove, campaign=context.campaign):
+            record._history_user = user
+            record.delete()
