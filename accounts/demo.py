@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from pairing.choices import BranchKind, RegionLevel, Role, UnitLevel
+from pairing.demo import pair_demo_secretaries
 from pairing.models import Branch, Region
 
 from .models import User
@@ -75,7 +76,13 @@ def seed(*, seed: int, branches: int, stdout) -> None:
     _upsert("leader_county", display_name="赵领导", role=Role.LEADER, region=county)
     if branches <= 0:
         return
-    for username, branch in demo_branches().items():
+    branches_by_user = demo_branches()
+    if branches_by_user["secretary_helper"] and branches_by_user["secretary_partner"]:
+        # The demo pair: secretary_partner's village is secretary_helper's partner after the draw.
+        pair_demo_secretaries(
+            helper=branches_by_user["secretary_helper"], partner=branches_by_user["secretary_partner"]
+        )
+    for username, branch in branches_by_user.items():
         if branch is None:
             continue
         role = {

@@ -15,7 +15,7 @@ from simple_history.utils import bulk_create_with_history
 
 from . import demo_data as data
 from .choices import BranchKind, Grade, OptimisationAction, RegionLevel, UnitLevel
-from .models import Branch, BranchGrade, OptimisationCampaign, OptimisationRecord, Region, Unit
+from .models import Branch, BranchGrade, OptimisationCampaign, OptimisationRecord, Pairing, Region, Unit
 
 VILLAGES_PER_TOWNSHIP = (4, 12)
 COMMUNITIES_PER_SUBDISTRICT = (3, 8)
@@ -198,3 +198,64 @@ def seed(*, seed: int, branches: int, stdout) -> None:
     created = seed_branches(random.Random(f"{seed}:branches"), city, branches)
     seed_grades_and_optimisation(random.Random(f"{seed}:grades"), city)
     stdout.write(f"  branches: {Branch.objects.count()} ({created} new)")
+    seed_pairings(random.Random(f"{seed}:pairings"), city)
+    stdout.write(f"  pairings: {Pairing.objects.filter(status='active').count()} active")
+
+
+# Pairing stage (issue 4) ------------------------------------------------------------------------
+
+UNCOVERED_PER_REGION = (0, 2)
+
+
+def seed_pairings(rng: random.Random, city: Region) -> None:
+    """Create the current campaign and pair the demo branches through the draw service, county by
+    county and at the city level, leaving a few partners out so that the coverage page has work.
+
+    A region that already has a draw in the campaign is skipped, so re-runs add nothing.
+    """
+    from .models import Draw
+    from .services import draw as draw_services
+    from .services.pairings import campaign_current
+
+    campaign = campaign_current(city=city)
+    regions = [city, *Region.objects.filter(parent=city, level=RegionLevel.COUNTY).order_by("path")]
+    drawn = set(Draw.objects.filter(campaign=campaign).values_list("region_id", flat=True))
+    for region in regions:
+        # Draw every value whether or not it is used, so re-runs stay in step.
+        draw_seed = rng.randrange(1, 10**9)
+        preview = draw_services.draw_preview(region=region, seed=draw_seed, acting_user=None)
+        partners = sorted(preview.inputs["partners"])
+        leave_out = rng.randint(*UNCOVERED_PER_REGION)
+        excluded = frozenset(rng.sample(partners, min(leave_out, len(partners))))
+        if region.pk in drawn or not preview.result.pairs:
+            continue
+        draw_services.draw_confirm(
+            region=region, seed=draw_seed, fingerprint=None, acting_user=None, exclude_codes=excluded
+        )
+
+
+def pair_demo_secretaries(*, helper: Branch, partner: Branch) -> None:
+    """Make the demo secretaries' branches a pair, so the demo pair works end to end (idempotent)."""
+    from .models import Pairing, PairingStatus
+    from .services import pairings as services
+
+    reason = "演示数据调整"
+    active = Pairing.objects.filter(status=PairingStatus.ACTIVE, campaign__is_current=True)
+    if active.filter(helper=helper, partner=partner).exists():
+        return
+    helper_pairing = active.filter(helper=helper).order_by("slot").first()
+    partner_pairing = active.filter(partner=partner).first()
+    if helper_pairing and partner_pairing:
+        services.pairing_swap(first=helper_pairing, second=partner_pairing, acting_user=None, reason=reason)
+    elif partner_pairing:
+        services.pairing_repair(pairing=partner_pairing, helper=helper, acting_user=None, reason=reason)
+    else:
+        if helper_pairing:
+            services.pairing_dissolve(pairing=helper_pairing, acting_user=None, reason=reason)
+        services.pairing_create(helper=helper, partner=partner, acting_user=None)
+    pairing = active.get(helper=helper, partner=partner)
+    services.pairing_people_update(
+        pairing=pairing,
+        acting_user=None,
+        data={"liaison_officers": "刘联络（138****6621）", "part_time_secretary": helper.secretary_name},
+    )

@@ -1,0 +1,344 @@
+"""Pairing pages: list, detail, manual work, agreements, draws, and a secretary's own pairing.
+
+Thin: fetch through a scoped selector, validate a form, call one service, report with messages.
+Staff manage; leaders and secretaries read (write views answer them 403).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import scope, selectors_pairing
+from ..forms_pairing import (
+    AgreementForm,
+    DissolveForm,
+    DrawForm,
+    PairingCreateForm,
+    PairingFilterForm,
+    PeopleForm,
+    RepairForm,
+    SwapForm,
+)
+from ..models import Branch, Pairing, PairingStatus
+from ..services import draw as draw_services
+from ..services import pairings as services
+from .registry import _apply_validation_error, manager_required
+
+PAGE_SIZE = 50
+
+
+def _errors_to_messages(request, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}：{error}" if label else error)
+
+
+def _detail_forms(request, pairing: Pairing, bound: dict | None = None) -> dict:
+    bound = bound or {}
+    forms = {
+        "dissolve_form": bound.get("dissolve") or DissolveForm(),
+        "repair_form": bound.get("repair") or RepairForm(user=request.user, pairing=pairing),
+        "swap_form": bound.get("swap") or SwapForm(),
+        "people_form": bound.get("people")
+        or PeopleForm(initial={f: getattr(pairing, f) for f in services.PEOPLE_FIELDS}),
+        "agreement_form": bound.get("agreement") or AgreementForm(),
+    }
+    actions = {
+        "dissolve_form": "pairing:pairing_dissolve",
+        "repair_form": "pairing:pairing_repair",
+        "swap_form": "pairing:pairing_swap",
+        "people_form": "pairing:pairing_people",
+        "agreement_form": "pairing:pairing_agreement_upload",
+    }
+    for name, url_name in actions.items():
+        forms[name].helper.form_action = reverse(url_name, args=[pairing.pk])
+    forms["agreement_form"].helper.form_enctype = "multipart/form-data"
+    return forms
+
+
+@login_required
+def pairing_list(request):
+    user = request.user
+    form = PairingFilterForm(request.GET or None, user=user)
+    filters = form.cleaned_data if form.is_valid() else {}
+    paginator = Paginator(selectors_pairing.pairing_list(user=user, filters=filters), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter_form": form,
+        "page_obj": page,
+        "query": query.urlencode(),
+        "can_manage": scope.can_manage(user),
+    }
+    return render(request, "pairing/pairing_list.html", context)
+
+
+def _render_detail(request, pairing: Pairing, bound: dict | None = None, status: int = 200):
+    user = request.user
+    can_manage = scope.can_manage(user)
+    context = {
+        "pairing": pairing,
+        "can_manage": can_manage,
+        "helper_phone": scope.phone_for(user, pairing.helper.secretary_phone),
+        "partner_phone": scope.phone_for(user, pairing.partner.secretary_phone),
+        "history": selectors_pairing.pairing_history(pairing=pairing),
+    }
+    if can_manage and pairing.is_active:
+        context.update(_detail_forms(request, pairing, bound))
+    return render(request, "pairing/pairing_detail.html", context, status=status)
+
+
+@login_required
+def pairing_detail(request, pk: int):
+    pairing = selectors_pairing.pairing_get(user=request.user, pk=pk)
+    return _render_detail(request, pairing)
+
+
+@login_required
+def pairing_agreement(request, pk: int):
+    """The signed agreement, served only to users who may see the pairing (never from /media/)."""
+    pairing = selectors_pairing.pairing_get(user=request.user, pk=pk)
+    if not pairing.agreement:
+        raise Http404
+    try:
+        handle = pairing.agreement.open("rb")
+    except FileNotFoundError:
+        raise Http404
+    content_type = mimetypes.guess_type(pairing.agreement.name)[0] or "application/octet-stream"
+    filename = f"联建协议-{pairing.helper.code}-{pairing.partner.code}{pairing.agreement.name[pairing.agreement.name.rfind('.') :]}"
+    return FileResponse(handle, content_type=content_type, filename=filename)
+
+
+def _post_action(request, pk: int, form_name: str, form, call, success: str):
+    pairing = selectors_pairing.pairing_get(user=request.user, pk=pk)
+    if form.is_valid():
+        try:
+            result = call(pairing, form.cleaned_data)
+        except ValidationError as exc:
+            _apply_validation_error(form, exc)
+        else:
+            messages.success(request, success)
+            target = result if isinstance(result, Pairing) else pairing
+            return redirect(target)
+    return _render_detail(request, pairing, {form_name: form}, status=400)
+
+
+@require_POST
+@manager_required
+def pairing_dissolve(request, pk: int):
+    return _post_action(
+        request,
+        pk,
+        "dissolve",
+        DissolveForm(request.POST),
+        lambda p, d: services.pairing_dissolve(pairing=p, acting_user=request.user, reason=d["reason"]),
+        _("已解除结对。"),
+    )
+
+
+@require_POST
+@manager_required
+def pairing_repair(request, pk: int):
+    pairing = selectors_pairing.pairing_get(user=request.user, pk=pk)
+    return _post_action(
+        request,
+        pk,
+        "repair",
+        RepairForm(request.POST, user=request.user, pairing=pairing),
+        lambda p, d: services.pairing_repair(
+            pairing=p, helper=d["helper"], acting_user=request.user, reason=d["reason"], allow_second=d["allow_second"]
+        ),
+        _("已重新结对。"),
+    )
+
+
+@require_POST
+@manager_required
+def pairing_swap(request, pk: int):
+    def call(pairing, data):
+        other = (
+            selectors_pairing.pairing_list(user=request.user)
+            .filter(partner__code=data["other_partner"].strip(), status=PairingStatus.ACTIVE, campaign=pairing.campaign)
+            .first()
+        )
+        if other is None:
+            raise ValidationError({"other_partner": _("在您的管辖范围内没有找到该支部的当前结对。")})
+        first, _second = services.pairing_swap(
+            first=pairing, second=other, acting_user=request.user, reason=data["reason"]
+        )
+        return first
+
+    return _post_action(request, pk, "swap", SwapForm(request.POST), call, _("已交换结对支部。"))
+
+
+@require_POST
+@manager_required
+def pairing_people(request, pk: int):
+    return _post_action(
+        request,
+        pk,
+        "people",
+        PeopleForm(request.POST),
+        lambda p, d: services.pairing_people_update(pairing=p, acting_user=request.user, data=d),
+        _("已保存。"),
+    )
+
+
+@require_POST
+@manager_required
+def pairing_agreement_upload(request, pk: int):
+    return _post_action(
+        request,
+        pk,
+        "agreement",
+        AgreementForm(request.POST, request.FILES),
+        lambda p, d: services.pairing_agreement_upload(pairing=p, acting_user=request.user, upload=d["agreement"]),
+        _("已上传联建协议。"),
+    )
+
+
+@require_POST
+@manager_required
+def pairing_double_approve(request, pk: int):
+    pairing = selectors_pairing.pairing_get(user=request.user, pk=pk)
+    try:
+        services.pairing_double_approve(pairing=pairing, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已确认一帮二。"))
+    return redirect(pairing)
+
+
+@manager_required
+def pairing_create(request):
+    user = request.user
+    partner = None
+    partner_id = request.POST.get("partner") or request.GET.get("partner")
+    if partner_id and str(partner_id).isdigit():
+        partner = get_object_or_404(selectors_pairing.uncovered_partners(user=user), pk=partner_id)
+    form = PairingCreateForm(request.POST or None, user=user, partner=partner)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pairing = services.pairing_create(
+                helper=form.cleaned_data["helper"],
+                partner=form.cleaned_data["partner"],
+                acting_user=user,
+                allow_second=form.cleaned_data["allow_second"],
+            )
+        except ValidationError as exc:
+            _apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("已结对：%(pairing)s") % {"pairing": pairing})
+            return redirect(pairing)
+    return render(request, "pairing/pairing_form.html", {"form": form, "partner": partner})
+
+
+@login_required
+def my_pairing(request):
+    """A secretary's own pairing: the partner, its secretary (phone masked) and the liaison officers."""
+    user = request.user
+    if not user.branch_id:
+        raise PermissionDenied
+    rows = []
+    for pairing in selectors_pairing.my_pairings(user=user):
+        other = pairing.partner if pairing.helper_id == user.branch_id else pairing.helper
+        rows.append({"pairing": pairing, "other": other, "phone": scope.phone_for(user, other.secretary_phone)})
+    return render(request, "pairing/my_pairing.html", {"rows": rows})
+
+
+# Draws -------------------------------------------------------------------------------------------
+
+
+@manager_required
+def draw_create(request):
+    """Choose a county (or the city level) and a seed, preview, then confirm."""
+    user = request.user
+    form = DrawForm(request.POST or None, user=user)
+    if not form.regions:
+        raise PermissionDenied
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        region, seed = form.cleaned_data["region"], form.cleaned_data["seed"]
+        try:
+            if "confirm" in request.POST:
+                draw = draw_services.draw_confirm(
+                    region=region, seed=seed, fingerprint=request.POST.get("fingerprint", ""), acting_user=user
+                )
+                messages.success(
+                    request, _("抽签已确认，生成 %(count)d 个结对。") % {"count": len(draw.result["pairs"])}
+                )
+                return redirect(draw)
+            preview = draw_services.draw_preview(region=region, seed=seed, acting_user=user)
+        except ValidationError as exc:
+            _apply_validation_error(form, exc)
+    context = {"form": form, "preview": preview}
+    if preview is not None:
+        context["rows"] = _result_rows(preview.result.as_dict(), preview.inputs, preview.names)
+    return render(request, "pairing/draw_form.html", context)
+
+
+def _result_rows(result: dict, inputs: dict, names: dict[str, str]) -> dict:
+    from ..choices import Grade
+
+    label = {g.value: g.label for g in Grade}
+    pairs = [
+        {
+            "helper": p["helper"],
+            "helper_name": names.get(p["helper"], ""),
+            "helper_grade": label.get(p["helper_grade"], ""),
+            "partner": p["partner"],
+            "partner_name": names.get(p["partner"], ""),
+            "partner_grade": label.get(p["partner_grade"], ""),
+            "double": p["double"],
+        }
+        for p in result["pairs"]
+    ]
+    return {
+        "pairs": pairs,
+        "unpaired_helpers": [
+            (c, names.get(c, ""), label.get(inputs["helpers"].get(c), "")) for c in result["unpaired_helpers"]
+        ],
+        "unpaired_partners": [
+            (c, names.get(c, ""), label.get(inputs["partners"].get(c), "")) for c in result["unpaired_partners"]
+        ],
+    }
+
+
+@login_required
+def draw_list(request):
+    paginator = Paginator(selectors_pairing.draw_list(user=request.user), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pairing/draw_list.html",
+        {"page_obj": page, "can_draw": bool(selectors_pairing.draw_regions(user=request.user))},
+    )
+
+
+@login_required
+def draw_detail(request, pk: int):
+    """A recorded draw: its inputs, result, and the verification re-run (一致/不一致)."""
+    draw = selectors_pairing.draw_get(user=request.user, pk=pk)
+    codes = set(draw.inputs.get("helpers", {})) | set(draw.inputs.get("partners", {}))
+    names = dict(Branch.objects.filter(code__in=codes).values_list("code", "name"))
+    context = {
+        "draw": draw,
+        "verified": draw_services.draw_verify(draw=draw),
+        "rows": _result_rows(draw.result, draw.inputs, names),
+        "helper_count": len(draw.inputs.get("helpers", {})),
+        "partner_count": len(draw.inputs.get("partners", {})),
+    }
+    return render(request, "pairing/draw_detail.html", context)
