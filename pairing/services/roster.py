@@ -23,8 +23,11 @@ Rules that the roster format leaves open:
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
@@ -457,3 +460,58 @@ def _write_optimisations(batch: list[_Planned], context: _Context, *, user, toda
         for record in OptimisationRecord.objects.filter(branch_id__in=remove, campaign=context.campaign):
             record._history_user = user
             record.delete()
+
+
+# Uploads waiting between the preview and the confirmation. They live in a private
+# directory under MEDIA_ROOT that no URL serves, named by a random token that the
+# uploader's session holds, and are deleted on confirm, cancel, or after UPLOAD_TTL.
+
+UPLOAD_DIR = "roster_uploads"
+UPLOAD_TTL = datetime.timedelta(hours=1)
+
+
+def _upload_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / UPLOAD_DIR
+
+
+def roster_upload_path(*, token: str) -> Path | None:
+    """The stored upload for a token, or None for a malformed token."""
+    if len(token) != 32 or not all(ch in "0123456789abcdef" for ch in token):
+        return None
+    return _upload_dir() / f"{token}.xlsx"
+
+
+def roster_upload_store(*, uploaded_file) -> str:
+    """Keep a validated upload for the confirmation step; returns its token."""
+    roster_uploads_purge()
+    directory = _upload_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex
+    uploaded_file.seek(0)
+    with roster_upload_path(token=token).open("xb") as target:
+        for chunk in uploaded_file.chunks():
+            target.write(chunk)
+    return token
+
+
+def roster_upload_discard(*, token: str) -> None:
+    path = roster_upload_path(token=token)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def roster_uploads_purge() -> int:
+    """Delete stored uploads older than UPLOAD_TTL (abandoned previews); returns how many."""
+    directory = _upload_dir()
+    if not directory.is_dir():
+        return 0
+    cutoff = timezone.now().timestamp() - UPLOAD_TTL.total_seconds()
+    removed = 0
+    for path in directory.glob("*.xlsx"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed

@@ -1,0 +1,137 @@
+"""Roster pages: template download, upload → preview → confirm/cancel, and export of the filtered list."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import selectors
+from ..filters import BranchFilter
+from ..forms_roster import RosterUploadForm
+from ..roster import exports
+from ..roster.imports import MAX_UPLOAD_BYTES, RowError
+from ..services import roster as services
+from .registry import manager_required
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SESSION_KEY = "roster_uploads"
+# Multipart overhead allowed on top of the file itself before the body is refused unread.
+REQUEST_SLACK = 64 * 1024
+ERROR_LIMIT = 500
+
+
+def _xlsx_response(fileobj, filename: str) -> FileResponse:
+    fileobj.seek(0)
+    return FileResponse(fileobj, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+@manager_required
+def roster_template(request):
+    counties = [r.name for r in selectors.counties_visible(user=request.user)]
+    target = tempfile.SpooledTemporaryFile(max_size=5 * 1024 * 1024)
+    exports.roster_template(county_names=counties, target=target)
+    return _xlsx_response(target, _("支部名册模板.xlsx"))
+
+
+@login_required
+def roster_export(request):
+    """The branch list as the user filtered it, in the import format; phones masked as on the page."""
+    user = request.user
+    branch_filter = BranchFilter(request.GET or None, queryset=selectors.branch_list(user=user), user=user)
+    target = tempfile.SpooledTemporaryFile(max_size=10 * 1024 * 1024)
+    exports.roster_export(branch_filter.qs.iterator(chunk_size=2000), user=user, target=target)
+    filename = _("支部名册-%(date)s.xlsx") % {"date": timezone.localdate().strftime("%Y%m%d")}
+    return _xlsx_response(target, filename)
+
+
+def _pending(request) -> dict:
+    return request.session.get(SESSION_KEY, {})
+
+
+def _forget(request, token: str) -> None:
+    pending = _pending(request)
+    if token in pending:
+        del pending[token]
+        request.session[SESSION_KEY] = pending
+    services.roster_upload_discard(token=token)
+
+
+def _render_preview(request, result, *, filename: str, token: str | None):
+    context = {
+        "result": result,
+        "filename": filename,
+        "token": token,
+        "errors": result.errors[:ERROR_LIMIT],
+        "more_errors": max(0, len(result.errors) - ERROR_LIMIT),
+        "more_creates": result.created - len(result.to_create),
+        "more_updates": result.updated - len(result.to_update),
+    }
+    return render(request, "pairing/roster/preview.html", context)
+
+
+@manager_required
+def roster_upload(request):
+    """Upload a roster and see the preview; a clean file is kept for the confirmation."""
+    if request.method != "POST":
+        return render(request, "pairing/roster/upload.html", {"form": RosterUploadForm()})
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD_BYTES + REQUEST_SLACK:
+        # Refuse before Django reads the body into a temporary file.
+        form = RosterUploadForm()
+        form.add_error(None, _("文件超过 %(max)d MB 的上限，请分批导入。") % {"max": MAX_UPLOAD_BYTES // (1024 * 1024)})
+        return render(request, "pairing/roster/upload.html", {"form": form}, status=413)
+    form = RosterUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "pairing/roster/upload.html", {"form": form})
+    upload = form.cleaned_data["file"]
+    result = services.roster_import(fileobj=upload, acting_user=request.user, commit=False)
+    token = None
+    if result.ok:
+        token = services.roster_upload_store(uploaded_file=upload)
+        pending = _pending(request)
+        pending[token] = {"user": request.user.pk, "name": upload.name, "at": time.time()}
+        request.session[SESSION_KEY] = pending
+    return _render_preview(request, result, filename=upload.name, token=token)
+
+
+@require_POST
+@manager_required
+def roster_confirm(request):
+    """Import the previewed file: validated again, then written all at once."""
+    token = request.POST.get("token", "")
+    entry = _pending(request).get(token)
+    path = services.roster_upload_path(token=token)
+    expired = entry is None or time.time() - entry["at"] > services.UPLOAD_TTL.total_seconds()
+    if expired or entry["user"] != request.user.pk or path is None or not path.is_file():
+        _forget(request, token)
+        messages.error(request, _("该导入已过期或无效，请重新上传名册。"))
+        return redirect("pairing:roster_upload")
+    try:
+        with path.open("rb") as fileobj:
+            result = services.roster_import(fileobj=fileobj, acting_user=request.user, commit=True)
+    finally:
+        _forget(request, token)
+    if not result.ok:
+        result.errors.insert(0, RowError(None, None, _("数据在预览后发生了变化，未导入任何数据。请修改后重新上传。")))
+        return _render_preview(request, result, filename=entry["name"], token=None)
+    messages.success(
+        request,
+        _("名册已导入：新建 %(created)d 个，更新 %(updated)d 个，未变 %(unchanged)d 个。")
+        % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+    )
+    return redirect("pairing:branch_list")
+
+
+@require_POST
+@manager_required
+def roster_cancel(request):
+    _forget(request, request.POST.get("token", ""))
+    messages.info(request, _("已取消导入，未做任何修改。"))
+    return redirect("pairing:branch_list")
