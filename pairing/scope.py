@@ -118,3 +118,30 @@ def pairing_q(user, prefix: str = "") -> Q:
     if user.branch_id:
         return Q(**{f"{prefix}helper_id": user.branch_id}) | Q(**{f"{prefix}partner_id": user.branch_id})
     return NOTHING
+
+
+def community_q(user, prefix: str = "") -> Q:
+    """Filter for a community's own rows (双报到: registrations, demand list, hours), the community
+    branch reached through ``prefix`` (e.g. ``"community__"``).
+
+    Staff and leaders see the communities in their region; a community secretary sees only
+    their own community (not the branches paired with it). Members and unit secretaries reach
+    a community only through their own registrations, which the volunteers selectors add.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    if user.is_superuser:
+        return Q()
+    if user.role in REGION_SCOPED_ROLES and user.region_id:
+        return _region_branch_q(user.region, prefix)
+    if user.role == Role.COMMUNITY_SECRETARY and user.branch_id:
+        return Q(**{f"{prefix}pk": user.branch_id})
+    return NOTHING
+
+
+def region_pairing_q(region, prefix: str = "") -> Q:
+    """Filter for pairings (reached through ``prefix``) with either side inside ``region``'s subtree.
+
+    Used for what a region's list (an N list) asks of pairings, not for what a user may see.
+    """
+    return _region_branch_q(region, f"{prefix}helper__") | _region_branch_q(region, f"{prefix}partner__")

@@ -1,0 +1,391 @@
+"""Activity pages. Thin: fetch through a selector (404 outside scope), validate a form, call one service."""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pairing import scope
+from pairing.choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES
+from pairing.selectors import counties_visible, regions_visible
+
+from . import selectors, services
+from .choices import ComplianceCell, ThemeDayStatus
+from .forms import (
+    JointActivityForm,
+    KeyTaskItemFormSet,
+    KeyTaskListForm,
+    KeyTaskReportForm,
+    ReturnForm,
+    ThemeDayForm,
+)
+
+PAGE_SIZE = 50
+GRID_PAGE_SIZE = 100
+
+
+def _is_secretary(user) -> bool:
+    return user.role in BRANCH_SCOPED_ROLES and bool(user.branch_id)
+
+
+def _secretary_of(user, pairing):
+    """403 unless the user is a secretary of one side of this (already scope-checked) pairing."""
+    try:
+        return services.secretary_side(user=user, pairing=pairing)
+    except PermissionDenied:
+        raise PermissionDenied from None
+
+
+def _apply_validation_error(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _serve(field_file, name: str | None = None, *, inline: bool = True) -> FileResponse:
+    try:
+        handle = field_file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
+    filename = name or os.path.basename(field_file.name)
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    response = FileResponse(handle, as_attachment=not inline, filename=filename, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- overview and theme days -----------------------------------------------------------------
+
+
+@login_required
+def index(request):
+    user = request.user
+    status = request.GET.get("status", "")
+    theme_days = selectors.theme_day_list(user=user).order_by("-held_on", "-id")
+    if status in ThemeDayStatus.values:
+        theme_days = theme_days.filter(status=status)
+    page = Paginator(theme_days, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "status": status,
+        "statuses": ThemeDayStatus.choices,
+        "my_pairings": selectors.my_pairings(user=user) if _is_secretary(user) else [],
+        "to_confirm": list(selectors.theme_days_to_confirm(user=user)[:20]),
+        "is_secretary": _is_secretary(user),
+        "can_see_grid": user.role in REGION_SCOPED_ROLES or user.is_superuser or _is_secretary(user),
+    }
+    return render(request, "activities/index.html", context)
+
+
+@login_required
+def theme_day_create(request, pairing_pk: int):
+    pairing = selectors.pairing_get(user=request.user, pk=pairing_pk)
+    _secretary_of(request.user, pairing)
+    form = ThemeDayForm(request.POST or None, request.FILES or None, pairing=pairing)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            theme_day = services.theme_day_record(
+                pairing=pairing,
+                acting_user=request.user,
+                held_on=data["held_on"],
+                theme=data["theme"],
+                place=data["place"],
+                summary=data["summary"],
+                helper_attendance=data["helper_attendance"],
+                partner_attendance=data["partner_attendance"],
+                photos=data["photos"],
+                attachments=data["attachments"],
+            )
+        except ValidationError as exc:
+            _apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("主题党日已记录，等待结对方确认。"))
+            return redirect(theme_day)
+    return render(request, "activities/theme_day_form.html", {"form": form, "pairing": pairing, "theme_day": None})
+
+
+@login_required
+def theme_day_detail(request, pk: int):
+    user = request.user
+    theme_day = selectors.theme_day_get(user=user, pk=pk)
+    mine = _is_secretary(user) and user.branch_id in (theme_day.pairing.helper_id, theme_day.pairing.partner_id)
+    context = {
+        "theme_day": theme_day,
+        "photos": theme_day.photos.all(),
+        "attachments": theme_day.attachments.all(),
+        "can_edit": mine and user.branch_id == theme_day.recorded_by_branch_id,
+        "can_review": mine
+        and user.branch_id != theme_day.recorded_by_branch_id
+        and theme_day.status == ThemeDayStatus.PENDING,
+        "return_form": ReturnForm(),
+        "history": theme_day.history.select_related("history_user").order_by("-history_date")[:20],
+    }
+    return render(request, "activities/theme_day_detail.html", context)
+
+
+@login_required
+def theme_day_update(request, pk: int):
+    theme_day = selectors.theme_day_get(user=request.user, pk=pk)
+    side = _secretary_of(request.user, theme_day.pairing)
+    if side.pk != theme_day.recorded_by_branch_id:
+        raise PermissionDenied
+    initial = {f: getattr(theme_day, f) for f in services.THEME_DAY_FIELDS}
+    form = ThemeDayForm(request.POST or None, request.FILES or None, pairing=theme_day.pairing, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        photos, attachments = data.pop("photos"), data.pop("attachments")
+        try:
+            theme_day = services.theme_day_update(
+                theme_day=theme_day, acting_user=request.user, data=data, photos=photos, attachments=attachments
+            )
+        except ValidationError as exc:
+            _apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("已保存修改，需结对方重新确认。"))
+            return redirect(theme_day)
+    return render(
+        request, "activities/theme_day_form.html", {"form": form, "pairing": theme_day.pairing, "theme_day": theme_day}
+    )
+
+
+@require_POST
+@login_required
+def theme_day_confirm(request, pk: int):
+    theme_day = selectors.theme_day_get(user=request.user, pk=pk)
+    _secretary_of(request.user, theme_day.pairing)
+    try:
+        services.theme_day_confirm(theme_day=theme_day, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已确认该主题党日。"))
+    return redirect(theme_day)
+
+
+@require_POST
+@login_required
+def theme_day_return(request, pk: int):
+    theme_day = selectors.theme_day_get(user=request.user, pk=pk)
+    _secretary_of(request.user, theme_day.pairing)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写退回原因。"))
+        return redirect(theme_day)
+    try:
+        services.theme_day_return(theme_day=theme_day, acting_user=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已退回，记录方修改后需重新确认。"))
+    return redirect(theme_day)
+
+
+@login_required
+def theme_day_photo(request, pk: int, variant: str = "display"):
+    photo = selectors.theme_day_photo_get(user=request.user, pk=pk)
+    if variant == "original":
+        return _serve(photo.original, photo.original_name)
+    return _serve(photo.display)
+
+
+@login_required
+def theme_day_attachment(request, pk: int):
+    attachment = selectors.theme_day_attachment_get(user=request.user, pk=pk)
+    return _serve(attachment.file, attachment.original_name, inline=False)
+
+
+# --- other joint activities ------------------------------------------------------------------
+
+
+@login_required
+def joint_activity_list(request):
+    activities = selectors.joint_activity_list(user=request.user).order_by("-held_on", "-id")
+    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    my_pairings = selectors.my_pairings(user=request.user) if _is_secretary(request.user) else []
+    return render(request, "activities/joint_activity_list.html", {"page": page, "my_pairings": my_pairings})
+
+
+@login_required
+def joint_activity_create(request, pairing_pk: int):
+    pairing = selectors.pairing_get(user=request.user, pk=pairing_pk)
+    _secretary_of(request.user, pairing)
+    form = JointActivityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.joint_activity_record(pairing=pairing, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("已记录联建活动。"))
+            return redirect("activities:joint_activity_list")
+    return render(request, "activities/joint_activity_form.html", {"form": form, "pairing": pairing})
+
+
+# --- compliance ------------------------------------------------------------------------------
+
+
+@login_required
+def compliance(request):
+    user = request.user
+    today = timezone.localdate()
+    year = _int(request.GET.get("year")) or today.year
+    year = min(max(year, 2000), today.year)
+    counties = counties_visible(user=user) if user.role in REGION_SCOPED_ROLES or user.is_superuser else None
+    county_id = _int(request.GET.get("county")) if counties is not None else None
+    pairings = selectors.compliance_pairings(user=user, county_id=county_id, year=year)
+    page = Paginator(pairings, GRID_PAGE_SIZE).get_page(request.GET.get("page"))
+    months, rows = selectors.compliance_rows(pairings=page.object_list, year=year, today=today)
+    context = {
+        "year": year,
+        "years": list(range(today.year, today.year - 5, -1)),
+        "counties": counties,
+        "county_id": county_id,
+        "page": page,
+        "months": months,
+        "rows": rows,
+        "Cell": ComplianceCell,
+    }
+    return render(request, "activities/compliance.html", context)
+
+
+# --- the N list ------------------------------------------------------------------------------
+
+
+@login_required
+def task_list_index(request):
+    lists = selectors.task_list_list(user=request.user).order_by("-year", "-half", "region__path")
+    page = Paginator(lists, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "activities/task_list_index.html", {"page": page, "can_manage": scope.can_manage(request.user)}
+    )
+
+
+def _manager_required(view):
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not scope.can_manage(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
+@_manager_required
+def task_list_create(request):
+    regions = regions_visible(user=request.user).filter(level__in=["city", "county"]).order_by("path")
+    form = KeyTaskListForm(request.POST or None, regions=regions)
+    formset = KeyTaskItemFormSet(request.POST or None, prefix="items")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            task_list = services.key_task_list_publish(
+                acting_user=request.user, tasks=[f for f in formset.cleaned_data if f], **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("已发布重点任务清单。"))
+            return redirect(task_list)
+    return render(request, "activities/task_list_form.html", {"form": form, "formset": formset})
+
+
+@login_required
+def task_list_detail(request, pk: int):
+    user = request.user
+    task_list = selectors.task_list_get(user=user, pk=pk)
+    pairings = selectors.task_list_pairings(task_list=task_list, user=user)
+    page = Paginator(pairings, GRID_PAGE_SIZE).get_page(request.GET.get("page"))
+    tasks, rows = selectors.task_progress_by_pairing(task_list=task_list, pairings=page.object_list)
+    context = {
+        "task_list": task_list,
+        "items": selectors.task_progress_by_item(task_list=task_list, pairings=pairings),
+        "tasks": tasks,
+        "rows": rows,
+        "page": page,
+        "can_manage": scope.can_manage(user),
+        "my_pairings": [p for p in page.object_list if user.branch_id in (p.helper_id, p.partner_id)]
+        if _is_secretary(user)
+        else [],
+    }
+    return render(request, "activities/task_list_detail.html", context)
+
+
+@require_POST
+@_manager_required
+def task_list_carry_over(request, pk: int):
+    task_list = selectors.task_list_get(user=request.user, pk=pk)
+    pairings = selectors.task_list_pairings(task_list=task_list, user=request.user)
+    target, count = services.key_task_list_carry_over(task_list=task_list, acting_user=request.user, pairings=pairings)
+    messages.success(
+        request, _("已将 %(n)d 项未完成任务转入%(period)s。") % {"n": count, "period": target.period_label}
+    )
+    return redirect(target)
+
+
+@login_required
+def task_report(request, pk: int, pairing_pk: int):
+    """A pairing's secretary reports on every item of a list, one small form per item."""
+    user = request.user
+    task_list = selectors.task_list_get(user=user, pk=pk)
+    pairing = selectors.pairing_get(user=user, pk=pairing_pk)
+    if not selectors.task_list_pairings(task_list=task_list, user=user).filter(pk=pairing.pk).exists():
+        raise Http404
+    can_report = _is_secretary(user) and user.branch_id in (pairing.helper_id, pairing.partner_id)
+    entries = selectors.reports_for_pairing(task_list=task_list, pairing=pairing)
+    forms_by_task = {}
+    for entry in entries:
+        report = entry["report"]
+        initial = {"status": report.status, "note": report.note} if report else {"status": "not_started"}
+        entry["form"] = KeyTaskReportForm(initial=initial, prefix=f"t{entry['task'].pk}")
+        forms_by_task[entry["task"].pk] = entry
+    if request.method == "POST":
+        if not can_report:
+            raise PermissionDenied
+        task_id = _int(request.POST.get("task"))
+        entry = forms_by_task.get(task_id)
+        if entry is None:
+            raise Http404
+        form = KeyTaskReportForm(request.POST, request.FILES, prefix=f"t{task_id}")
+        entry["form"] = form
+        if form.is_valid():
+            try:
+                services.key_task_report_save(
+                    task=entry["task"], pairing=pairing, acting_user=user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                _apply_validation_error(form, exc)
+            else:
+                messages.success(request, _("已保存“%(task)s”的进展。") % {"task": entry["task"].title})
+                return redirect("activities:task_report", pk=task_list.pk, pairing_pk=pairing.pk)
+    context = {"task_list": task_list, "pairing": pairing, "entries": entries, "can_report": can_report}
+    return render(request, "activities/task_report.html", context)
+
+
+@login_required
+def task_evidence(request, pk: int, variant: str = "display"):
+    photo = selectors.task_evidence_get(user=request.user, pk=pk)
+    return _serve(
+        photo.original if variant == "original" else photo.display,
+        photo.original_name if variant == "original" else None,
+    )
