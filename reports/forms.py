@@ -1,0 +1,24 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Metric
+
+
+class ThresholdForm(forms.Form):
+    metric = forms.ChoiceField(choices=Metric.choices, widget=forms.HiddenInput)
+    green_from = forms.DecimalField(label=_("绿色下限（%）"), min_value=0, max_value=100, decimal_places=2)
+    amber_from = forms.DecimalField(label=_("黄色下限（%）"), min_value=0, max_value=100, decimal_places=2)
+
+    def clean(self):
+        data = super().clean()
+        green, amber = data.get("green_from"), data.get("amber_from")
+        if green is not None and amber is not None and amber > green:
+            self.add_error("amber_from", _("黄色下限不能高于绿色下限。"))
+        return data
+
+    @property
+    def metric_label(self) -> str:
+        return Metric(self.initial.get("metric") or self.data.get(self.add_prefix("metric"))).label
+
+
+ThresholdFormSet = forms.formset_factory(ThresholdForm, extra=0, min_num=len(Metric.values), max_num=len(Metric.values))

@@ -1,0 +1,108 @@
+"""Dated report snapshots, report runs, dashboard thresholds and assessment weights."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Snapshot(models.Model):
+    """The headline figures of one region as of one date, computed by a Celery task.
+
+    ``figures`` holds the region's own figures and ``children`` the same figures for
+    each child region (counties of a city, townships of a county), keyed by name.
+    Dashboards read snapshots and never recompute on a page view. A re-run for the
+    same region and date replaces the row in one transaction (idempotent by period).
+    """
+
+    region = models.ForeignKey("pairing.Region", verbose_name=_("区域"), on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField(_("统计日期"))
+    figures = models.JSONField(_("指标"), default=dict)
+    children = models.JSONField(_("下级指标"), default=dict)
+    computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("统计快照")
+        verbose_name_plural = _("统计快照")
+        ordering = ["-as_of"]
+        constraints = [models.UniqueConstraint(fields=["region", "as_of"], name="snapshot_unique_region_date")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.as_of}"
+
+
+class ReportRun(models.Model):
+    """One refresh of the snapshots, so staff can watch its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("计算中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    city = models.ForeignKey("pairing.Region", verbose_name=_("市"), on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField(_("统计日期"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
+    total = models.PositiveSmallIntegerField(_("总步数"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("统计任务")
+        verbose_name_plural = _("统计任务")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.as_of} {self.status}"
+
+    @property
+    def percent(self) -> int:
+        return int(self.progress * 100 / self.total) if self.total else 0
+
+
+class Metric(models.TextChoices):
+    COVERAGE = "coverage", _("结对覆盖率")
+    OPTIMISATION = "optimisation", _("优化率")
+    THEME_DAYS = "theme_days", _("主题党日达标率")
+    N_TASKS = "n_tasks", _("重点任务完成率")
+    VOLUNTEERS = "volunteers", _("在职党员服务达标率")
+
+
+class Threshold(models.Model):
+    """Red/amber/green bands of a dashboard figure, set by staff for their city.
+
+    A rate at or above ``green_from`` is green, at or above ``amber_from`` amber, else red.
+    """
+
+    city = models.ForeignKey("pairing.Region", verbose_name=_("市"), on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(_("指标"), max_length=20, choices=Metric.choices)
+    green_from = models.DecimalField(_("绿色下限（%）"), max_digits=5, decimal_places=2, default=95)
+    amber_from = models.DecimalField(_("黄色下限（%）"), max_digits=5, decimal_places=2, default=80)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("设置人"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    updated_at = models.DateTimeField(_("设置时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("预警阈值")
+        verbose_name_plural = _("预警阈值")
+        constraints = [
+            models.UniqueConstraint(fields=["city", "metric"], name="threshold_unique_metric"),
+            models.CheckConstraint(condition=models.Q(green_from__gte=models.F("amber_from")), name="threshold_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_metric_display()} ≥{self.green_from}/≥{self.amber_from}"
+
+    def colour(self, rate: float | None) -> str:
+        if rate is None:
+            return "secondary"
+        if rate >= float(self.green_from):
+            return "success"
+        if rate >= float(self.amber_from):
+            return "warning"
+        return "danger"

@@ -1,0 +1,48 @@
+"""Reads of the reports app: snapshots and thresholds, always within the user's region."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from pairing import scope
+from pairing.choices import REGION_SCOPED_ROLES, RegionLevel
+from pairing.models import Region
+
+from .models import Metric, ReportRun, Snapshot, Threshold
+
+
+def can_view_dashboard(user) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or (user.role in REGION_SCOPED_ROLES and user.region_id)))
+
+
+def dashboard_region(*, user, region_id: int | None = None) -> Region:
+    """The region a dashboard shows: the user's own, or a city/county inside it (404 outside)."""
+    regions = Region.objects.filter(scope.region_q(user), level__in=[RegionLevel.CITY, RegionLevel.COUNTY])
+    if region_id is None:
+        if user.region_id:
+            return user.region
+        return get_object_or_404(regions.filter(level=RegionLevel.CITY).order_by("path")[:1])
+    return get_object_or_404(regions, pk=region_id)
+
+
+def latest_snapshot(*, region: Region) -> Snapshot | None:
+    return Snapshot.objects.filter(region=region).order_by("-as_of").first()
+
+
+def child_regions(*, region: Region) -> dict[str, Region]:
+    return {r.name: r for r in Region.objects.filter(parent=region).order_by("path")}
+
+
+def city_of(region: Region) -> Region:
+    return region if region.level == RegionLevel.CITY else region.parent
+
+
+def thresholds(*, city: Region) -> dict[str, Threshold]:
+    """Every metric's bands; unsaved defaults (95 % / 80 %) where staff set none."""
+    saved = {t.metric: t for t in Threshold.objects.filter(city=city)}
+    return {m: saved.get(m) or Threshold(city=city, metric=m) for m in Metric.values}
+
+
+def report_runs(*, user) -> QuerySet[ReportRun]:
+    return ReportRun.objects.filter(scope.region_q(user, prefix="city__")).select_related("requested_by")

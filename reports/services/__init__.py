@@ -1,0 +1,1 @@
+"""Report services: figures computed in the database, snapshots, the assessment workbook."""

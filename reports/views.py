@@ -1,0 +1,135 @@
+"""Leaders' dashboard, snapshot refresh with progress, thresholds."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pairing import scope
+from pairing.choices import RegionLevel
+
+from . import selectors
+from .forms import ThresholdFormSet
+from .models import Metric
+from .services.runs import QueueUnavailable, report_run_start
+from .services.thresholds import thresholds_save
+
+
+def dashboard_required(view):
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not selectors.can_view_dashboard(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__, wrapped.__doc__ = view.__name__, view.__doc__
+    return wrapped
+
+
+def _cards(figures: dict, bands: dict) -> list[dict]:
+    def card(metric, label, row, num_key, den_key="total"):
+        rate = row.get("rate") if row else None
+        return {
+            "metric": metric,
+            "label": label,
+            "rate": rate,
+            "num": row.get(num_key, 0) if row else 0,
+            "den": row.get(den_key, 0) if row else 0,
+            "colour": bands[metric].colour(rate),
+        }
+
+    return [
+        card(Metric.COVERAGE, _("结对覆盖率"), figures.get("coverage"), "paired"),
+        card(Metric.OPTIMISATION, _("优化率"), figures.get("optimisation"), "optimised"),
+    ]
+
+
+@dashboard_required
+def dashboard(request):
+    """Headline cards and charts of a region, read from its latest snapshot (no recomputation)."""
+    region_id = request.GET.get("region")
+    region = selectors.dashboard_region(
+        user=request.user, region_id=int(region_id) if region_id and region_id.isdigit() else None
+    )
+    snapshot = selectors.latest_snapshot(region=region)
+    city = selectors.city_of(region)
+    bands = selectors.thresholds(city=city)
+    children = selectors.child_regions(region=region)
+    rows = []
+    if snapshot:
+        for name, figures in sorted(
+            snapshot.children.items(), key=lambda kv: children[kv[0]].path if kv[0] in children else "~"
+        ):
+            child = children.get(name)
+            coverage, optimisation = figures.get("coverage") or {}, figures.get("optimisation") or {}
+            rows.append(
+                {
+                    "name": name,
+                    "region": child,
+                    "drill": child is not None and child.level == RegionLevel.COUNTY,
+                    "coverage": coverage,
+                    "coverage_colour": bands[Metric.COVERAGE].colour(coverage.get("rate")),
+                    "optimisation": optimisation,
+                    "optimisation_colour": bands[Metric.OPTIMISATION].colour(optimisation.get("rate")),
+                }
+            )
+    chart = {
+        "names": [r["name"] for r in rows],
+        "coverage": [r["coverage"].get("rate") for r in rows],
+        "optimisation": [r["optimisation"].get("rate") for r in rows],
+    }
+    context = {
+        "region": region,
+        "snapshot": snapshot,
+        "cards": _cards(snapshot.figures, bands) if snapshot else [],
+        "rows": rows,
+        "chart": chart,
+        "can_manage": scope.can_manage(request.user),
+        "parent": region.parent if region.level == RegionLevel.COUNTY and request.user.region_id != region.pk else None,
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+@require_POST
+@dashboard_required
+def refresh(request):
+    region = selectors.dashboard_region(user=request.user)
+    try:
+        run = report_run_start(city=selectors.city_of(region), as_of=timezone.localdate(), acting_user=request.user)
+    except QueueUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("reports:dashboard")
+    return redirect("reports:run_detail", pk=run.pk)
+
+
+@dashboard_required
+def run_detail(request, pk: int):
+    run = get_object_or_404(selectors.report_runs(user=request.user), pk=pk)
+    if request.headers.get("accept", "").startswith("application/json"):
+        return JsonResponse({"status": run.status, "percent": run.percent, "error": run.error})
+    return render(request, "reports/run_detail.html", {"run": run})
+
+
+@dashboard_required
+def threshold_edit(request):
+    region = selectors.dashboard_region(user=request.user)
+    # The bands hold for the whole city, so only the city's own staff set them.
+    if not scope.can_manage(request.user) or region.level != RegionLevel.CITY:
+        raise PermissionDenied
+    initial = [
+        {"metric": t.metric, "green_from": t.green_from, "amber_from": t.amber_from}
+        for t in selectors.thresholds(city=region).values()
+    ]
+    formset = ThresholdFormSet(request.POST or None, initial=initial)
+    city = region
+    if request.method == "POST" and formset.is_valid():
+        thresholds_save(city=city, rows=[form.cleaned_data for form in formset], acting_user=request.user)
+        messages.success(request, _("预警阈值已保存。"))
+        return redirect("reports:dashboard")
+    return render(request, "reports/thresholds.html", {"formset": formset, "city": city})

@@ -1,0 +1,44 @@
+// Renders the dashboard charts from the JSON embedded by the page (no inline script, CSP-friendly).
+(function () {
+  const holder = document.getElementById("dashboard-data");
+  if (!holder || typeof echarts === "undefined") return;
+  const data = JSON.parse(holder.textContent);
+  const charts = [];
+
+  function bars(id, names, series) {
+    const el = document.getElementById(id);
+    if (!el) return;
+    const chart = echarts.init(el);
+    chart.setOption({
+      tooltip: { trigger: "axis", valueFormatter: (v) => (v == null ? "—" : v.toFixed(2) + "%") },
+      legend: { top: 0 },
+      grid: { left: 40, right: 10, top: 30, bottom: 60 },
+      xAxis: { type: "category", data: names, axisLabel: { interval: 0, rotate: names.length > 8 ? 40 : 0 } },
+      yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
+      series: series.map((s) => ({ type: "bar", name: s.name, data: s.data, itemStyle: { color: s.color } })),
+    });
+    charts.push(chart);
+  }
+
+  function line(id, labels, values, name) {
+    const el = document.getElementById(id);
+    if (!el || !labels) return;
+    const chart = echarts.init(el);
+    chart.setOption({
+      tooltip: { trigger: "axis" },
+      grid: { left: 40, right: 10, top: 20, bottom: 30 },
+      xAxis: { type: "category", data: labels },
+      yAxis: { type: "value" },
+      series: [{ type: "line", name: name, data: values, smooth: true, itemStyle: { color: "#c8102e" } }],
+    });
+    charts.push(chart);
+  }
+
+  bars("chart-children", data.names, [
+    { name: "结对覆盖率", data: data.coverage, color: "#c8102e" },
+    { name: "优化率", data: data.optimisation, color: "#f0a020" },
+  ]);
+  if (data.theme_days) line("chart-theme-days", data.theme_days.labels, data.theme_days.rates, "主题党日达标率");
+  if (data.hours) line("chart-hours", data.hours.labels, data.hours.values, "核实服务时长");
+  window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
+})();
