@@ -72,6 +72,14 @@ def _save(pairing: Pairing, acting_user, reason: str = "", update_fields: list[s
         raise ValidationError(RACE_MESSAGE)
 
 
+def partner_current_pairing(*, campaign: PairingCampaign, partner: Branch) -> Pairing | None:
+    return (
+        Pairing.objects.filter(campaign=campaign, partner=partner, status=PairingStatus.ACTIVE)
+        .select_related("helper")
+        .first()
+    )
+
+
 def _validate_sides(helper: Branch, partner: Branch) -> None:
     if helper.kind not in HELPER_KINDS:
         raise ValidationError({"helper": _("帮扶支部必须是机关、企业或事业单位支部。")})
@@ -108,11 +116,7 @@ def _create(
     reason: str = "",
 ) -> Pairing:
     _validate_sides(helper, partner)
-    current = (
-        Pairing.objects.filter(campaign=campaign, partner=partner, status=PairingStatus.ACTIVE)
-        .select_related("helper")
-        .first()
-    )
+    current = partner_current_pairing(campaign=campaign, partner=partner)
     if current is not None:
         raise ValidationError(
             {
