@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .health import healthz
+
 urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("pairing.urls")),
@@ -9,6 +11,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]
 
 # Uploaded files (agreements, photos) are never served from a public /media/ URL:
