@@ -1,0 +1,173 @@
+"""The compliance grid: month rules, Asia/Shanghai boundaries, dissolution, and a fixed query count."""
+
+from __future__ import annotations
+
+import datetime
+import time
+
+import pytest
+from django.urls import reverse
+
+from activities import selectors
+from activities.choices import ThemeDayStatus
+from activities.models import ThemeDay
+from pairing.models import Branch, Pairing
+
+from .conftest import STARTED
+
+pytestmark = pytest.mark.django_db
+END_OF_2022 = datetime.date(2022, 12, 31)
+
+
+def day(pairing, held_on, status=ThemeDayStatus.CONFIRMED):
+    return ThemeDay.objects.create(
+        pairing=pairing,
+        recorded_by_branch=pairing.helper,
+        held_on=held_on,
+        theme="主题党日",
+        place="村部",
+        helper_attendance=5,
+        status=status,
+        return_reason="x" if status == ThemeDayStatus.RETURNED else "",
+    )
+
+
+def cells(pairing, year=2022, today=END_OF_2022):
+    _months, rows = selectors.compliance_rows(pairings=[pairing], year=year, today=today)
+    return rows[0].cells
+
+
+def test_green_amber_red(world):
+    day(world.pairing, datetime.date(2022, 1, 8))
+    day(world.pairing, datetime.date(2022, 2, 12), ThemeDayStatus.PENDING)
+    day(world.pairing, datetime.date(2022, 3, 12), ThemeDayStatus.RETURNED)
+    day(world.pairing, datetime.date(2022, 4, 9), ThemeDayStatus.PENDING)
+    day(world.pairing, datetime.date(2022, 4, 23))
+    assert cells(world.pairing)[:5] == ["green", "amber", "amber", "green", "red"]
+
+
+def test_last_evening_of_january_in_shanghai_is_january(world):
+    # A day held on the evening of 31 January local time is entered as 2022-01-31 (UTC is still the 31st,
+    # but 16:30 UTC would already be February in Shanghai): the month is the local calendar month.
+    held = datetime.datetime(2022, 1, 31, 23, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+    day(world.pairing, held.date())
+    day(world.pairing, datetime.datetime(2022, 2, 28, 16, 30, tzinfo=datetime.UTC).astimezone(held.tzinfo).date())
+    jan, feb, mar = cells(world.pairing)[:3]
+    assert (jan, feb, mar) == ("green", "red", "green")
+
+
+def test_months_before_start_do_not_count_and_the_start_month_does(world):
+    world.pairing.started_on = datetime.date(2022, 3, 31)
+    world.pairing.save()
+    assert cells(world.pairing)[:4] == ["none", "none", "red", "red"]
+
+
+def test_dissolved_mid_month_counts_that_month_and_not_later(world):
+    world.pairing.status, world.pairing.dissolved_on = "dissolved", datetime.date(2022, 6, 15)
+    world.pairing.save()
+    row = cells(world.pairing)
+    assert row[5] == "red" and row[6:] == ["none"] * 6
+
+
+def test_current_year_shows_only_months_begun(world):
+    months, _rows = selectors.compliance_rows(pairings=[world.pairing], year=2022, today=datetime.date(2022, 5, 3))
+    assert [m.month for m in months] == [1, 2, 3, 4, 5]
+
+
+def test_grid_filters_by_county_and_scope(client, world):
+    client.force_login(world.leader)
+    response = client.get(reverse("activities:compliance"), {"year": 2022, "county": world.county.pk})
+    assert [r.pairing for r in response.context["rows"]] == [world.pairing]
+    client.force_login(world.partner_sec)
+    response = client.get(reverse("activities:compliance"), {"year": 2022, "county": world.other.helper.county_id})
+    assert [r.pairing for r in response.context["rows"]] == [world.pairing]
+    client.force_login(world.other_staff)
+    response = client.get(reverse("activities:compliance"), {"year": 2022})
+    assert [r.pairing for r in response.context["rows"]] == [world.other]
+
+
+def _many_pairings(world, n: int) -> None:
+    base = world.pairing
+    helpers = Branch.objects.bulk_create(
+        [
+            Branch(
+                code=f"H{i:07d}",
+                name=f"机关{i}",
+                kind="organ",
+                level="county",
+                city=world.city,
+                county=world.county,
+                member_count=20,
+            )
+            for i in range(n)
+        ]
+    )
+    partners = Branch.objects.bulk_create(
+        [
+            Branch(
+                code=f"P{i:07d}",
+                name=f"村{i}",
+                kind="village",
+                level="county",
+                city=world.city,
+                county=world.county,
+                member_count=20,
+            )
+            for i in range(n)
+        ]
+    )
+    pairings = Pairing.objects.bulk_create(
+        [
+            Pairing(campaign=base.campaign, helper=h, partner=p, method="draw", started_on=STARTED)
+            for h, p in zip(helpers, partners, strict=True)
+        ]
+    )
+    ThemeDay.objects.bulk_create(
+        [
+            ThemeDay(
+                pairing=p,
+                recorded_by_branch=p.helper,
+                held_on=datetime.date(2022, m, 10),
+                theme="t",
+                place="p",
+                helper_attendance=3,
+                status="confirmed" if (p.pk + m) % 3 else "pending",
+            )
+            for p in pairings
+            for m in range(1, 13)
+            if (p.pk * m) % 7
+        ],
+        batch_size=5000,
+    )
+
+
+@pytest.mark.parametrize("n", [10, 300])
+def test_grid_query_count_does_not_grow_with_rows(client, world, django_assert_max_num_queries, n):
+    _many_pairings(world, n)
+    client.force_login(world.staff)
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("activities:compliance"), {"year": 2022})
+    assert response.status_code == 200
+    assert len(response.context["rows"]) == min(n + 1, 100)
+
+
+def test_grid_for_5000_pairings_times_12_months(client, world, django_assert_max_num_queries, capsys):
+    _many_pairings(world, 5000)
+    client.force_login(world.staff)
+    with django_assert_max_num_queries(9):
+        started = time.perf_counter()
+        response = client.get(reverse("activities:compliance"), {"year": 2022})
+        elapsed = time.perf_counter() - started
+    assert response.context["page"].paginator.count == 5001
+    # The whole scope in one call (no pagination), as a report would: still one theme-day query.
+    pairings = selectors.compliance_pairings(user=world.staff, year=2022)
+    with django_assert_max_num_queries(2):
+        started = time.perf_counter()
+        _months, rows = selectors.compliance_rows(pairings=pairings, year=2022, today=END_OF_2022)
+        full = time.perf_counter() - started
+    assert len(rows) == 5001
+    with capsys.disabled():
+        print(
+            f"\n[compliance] page of 100 of 5,001 pairings: {elapsed * 1000:.0f} ms; all 5,001 × 12: {full * 1000:.0f} ms"
+        )
+    assert full < 10

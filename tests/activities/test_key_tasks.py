@@ -1,0 +1,88 @@
+"""The N list: publishing, progress per item and per pairing, carrying unfinished items over."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from activities import selectors, services
+from activities.models import KeyTaskList
+from tests.factories import BranchFactory, PairingFactory, PartnerBranchFactory
+
+pytestmark = pytest.mark.django_db
+
+H1 = [
+    {"title": "疫情防控", "description": "", "due_on": datetime.date(2022, 6, 30)},
+    {"title": "防汛救灾", "description": "", "due_on": datetime.date(2022, 6, 30)},
+    {"title": "农村“饺子宴”整治", "description": "", "due_on": datetime.date(2022, 5, 31)},
+]
+
+
+@pytest.fixture
+def task_list(world):
+    return services.key_task_list_publish(region=world.county, year=2022, half=1, tasks=H1, acting_user=world.staff)
+
+
+def test_list_label_and_items(task_list):
+    assert task_list.period_label == "2022上半年"
+    assert [t.title for t in task_list.tasks.all()] == ["疫情防控", "防汛救灾", "农村“饺子宴”整治"]
+    assert task_list.tasks.first().history.first().history_user is not None
+
+
+def test_a_list_needs_items_and_sane_due_dates(world):
+    with pytest.raises(ValidationError):
+        services.key_task_list_publish(region=world.county, year=2022, half=2, tasks=[], acting_user=world.staff)
+    with pytest.raises(ValidationError):
+        services.key_task_list_publish(
+            region=world.county,
+            year=2022,
+            half=2,
+            tasks=[{"title": "x", "due_on": datetime.date(2022, 1, 1)}],
+            acting_user=world.staff,
+        )
+    assert not KeyTaskList.objects.filter(half=2).exists()
+
+
+def test_pairings_of_the_region_report_and_staff_see_progress(world, task_list):
+    second = PairingFactory(
+        partner=PartnerBranchFactory(county=world.county),
+        helper=BranchFactory(county=world.county),
+        campaign=world.pairing.campaign,
+    )
+    pairings = selectors.task_list_pairings(task_list=task_list, user=world.staff)
+    assert set(pairings) == {world.pairing, second}
+    first_task = task_list.tasks.first()
+    services.key_task_report_save(task=first_task, pairing=world.pairing, acting_user=world.helper_sec, status="done")
+    items = selectors.task_progress_by_item(task_list=task_list, pairings=pairings)
+    assert (items[0]["done"], items[0]["in_progress"], items[0]["not_started"], items[0]["percent"]) == (1, 0, 1, 50)
+    _tasks, rows = selectors.task_progress_by_pairing(task_list=task_list, pairings=pairings)
+    by_pairing = {r["pairing"]: r["reports"] for r in rows}
+    assert by_pairing[world.pairing][0].status == "done" and by_pairing[second][0] is None
+
+
+def test_report_updates_in_place_with_history(world, task_list):
+    task = task_list.tasks.first()
+    services.key_task_report_save(task=task, pairing=world.pairing, acting_user=world.helper_sec, status="in_progress")
+    report = services.key_task_report_save(
+        task=task, pairing=world.pairing, acting_user=world.partner_sec, status="done", note="完成"
+    )
+    assert task.reports.count() == 1 and report.history.count() == 2
+
+
+def test_carry_over_moves_unfinished_items_once(world, task_list):
+    tasks = list(task_list.tasks.all())
+    services.key_task_report_save(task=tasks[0], pairing=world.pairing, acting_user=world.helper_sec, status="done")
+    pairings = selectors.task_list_pairings(task_list=task_list, user=world.staff)
+    target, count = services.key_task_list_carry_over(task_list=task_list, acting_user=world.staff, pairings=pairings)
+    assert (target.year, target.half, count) == (2022, 2, 2)
+    assert [t.title for t in target.tasks.all()] == ["防汛救灾", "农村“饺子宴”整治"]
+    assert all(t.due_on == datetime.date(2022, 12, 31) for t in target.tasks.all())
+    _again, count = services.key_task_list_carry_over(task_list=task_list, acting_user=world.staff, pairings=pairings)
+    assert count == 0 and target.tasks.count() == 2
+
+
+def test_secretary_sees_lists_of_their_county_only(world, task_list):
+    assert list(selectors.task_list_list(user=world.partner_sec)) == [task_list]
+    assert list(selectors.task_list_list(user=world.outsider_sec)) == []

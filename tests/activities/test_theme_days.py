@@ -1,0 +1,182 @@
+"""Recording, validating, confirming and returning theme Party days; uploads."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from unittest import mock
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from accounts.models import Notice
+from activities import services, uploads
+from activities.choices import ThemeDayStatus
+from activities.models import ThemeDay, ThemeDayPhoto
+
+from .conftest import image_upload, stored_files
+
+pytestmark = pytest.mark.django_db
+
+
+def record(world, user=None, **overrides):
+    data = dict(
+        pairing=world.pairing,
+        acting_user=user or world.helper_sec,
+        held_on=datetime.date(2022, 3, 5),
+        theme="重温入党誓词",
+        place="村党群服务中心",
+        helper_attendance=10,
+        partner_attendance=12,
+    )
+    data.update(overrides)
+    return services.theme_day_record(**data)
+
+
+def test_recorded_day_is_pending_and_the_partner_is_notified(world):
+    day = record(world)
+    assert day.status == ThemeDayStatus.PENDING
+    assert day.recorded_by_branch == world.pairing.helper
+    assert Notice.objects.filter(user=world.partner_sec, kind="theme_day").count() == 1
+    assert day.history.first().history_user == world.helper_sec
+
+
+def test_weekday_is_allowed_but_flagged(world):
+    saturday = record(world, held_on=datetime.date(2022, 3, 5))
+    wednesday = record(world, held_on=datetime.date(2022, 3, 9))
+    assert saturday.is_weekend and not wednesday.is_weekend
+
+
+def test_partner_confirms_and_the_recorder_cannot(world):
+    day = record(world)
+    with pytest.raises(PermissionDenied):
+        services.theme_day_confirm(theme_day=day, acting_user=world.helper_sec)
+    day = services.theme_day_confirm(theme_day=day, acting_user=world.partner_sec)
+    assert day.status == ThemeDayStatus.CONFIRMED and day.reviewed_by == world.partner_sec
+
+
+def test_return_needs_a_reason_and_notifies_the_recorder(world):
+    day = record(world)
+    with pytest.raises(ValidationError):
+        services.theme_day_return(theme_day=day, acting_user=world.partner_sec, reason="  ")
+    day = services.theme_day_return(theme_day=day, acting_user=world.partner_sec, reason="请补充照片")
+    assert day.status == ThemeDayStatus.RETURNED and day.return_reason == "请补充照片"
+    assert Notice.objects.filter(user=world.helper_sec, title__contains="退回").exists()
+
+
+def test_editing_a_confirmed_day_needs_confirmation_again_and_keeps_history(world):
+    day = services.theme_day_confirm(theme_day=record(world), acting_user=world.partner_sec)
+    day = services.theme_day_update(theme_day=day, acting_user=world.helper_sec, data={"theme": "七一党课"})
+    assert day.status == ThemeDayStatus.PENDING and day.reviewed_by is None
+    statuses = list(day.history.order_by("history_date").values_list("status", "theme"))
+    assert statuses == [("pending", "重温入党誓词"), ("confirmed", "重温入党誓词"), ("pending", "七一党课")]
+
+
+def test_only_the_recording_side_edits(world):
+    day = record(world)
+    with pytest.raises(PermissionDenied):
+        services.theme_day_update(theme_day=day, acting_user=world.partner_sec, data={"theme": "x"})
+
+
+def test_staff_and_outsiders_cannot_record(world):
+    for user in (world.staff, world.outsider_sec, world.member):
+        with pytest.raises(PermissionDenied):
+            record(world, user=user)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "text"),
+    [
+        ({"held_on": datetime.date(2099, 1, 1)}, "held_on", "不能晚于今天"),
+        ({"held_on": datetime.date(2021, 12, 31)}, "held_on", "早于结对日期"),
+        ({"helper_attendance": 26}, "helper_attendance", "超过"),
+        ({"partner_attendance": 31}, "partner_attendance", "党员数（30 人）"),
+        ({"helper_attendance": 0, "partner_attendance": 0}, "helper_attendance", "请填写参加人数"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_nothing_is_written(world, overrides, field, text):
+    with pytest.raises(ValidationError) as exc:
+        record(world, photos=[image_upload()], **overrides)
+    assert any(text in m for m in exc.value.message_dict[field])
+    assert not ThemeDay.objects.exists()
+
+
+def test_date_after_dissolution_is_refused(world):
+    world.pairing.status, world.pairing.dissolved_on = "dissolved", datetime.date(2022, 3, 10)
+    world.pairing.save()
+    with pytest.raises(ValidationError) as exc:
+        record(world, held_on=datetime.date(2022, 3, 12))
+    assert "解除" in exc.value.message_dict["held_on"][0]
+
+
+def test_today_in_shanghai_is_not_the_future(world):
+    # 2022-01-31 16:30 UTC is already 1 February 00:30 in Shanghai.
+    with mock.patch(
+        "django.utils.timezone.now", return_value=datetime.datetime(2022, 1, 31, 16, 30, tzinfo=datetime.UTC)
+    ):
+        assert timezone.localdate() == datetime.date(2022, 2, 1)
+        day = record(world, held_on=datetime.date(2022, 2, 1))
+    assert day.held_on.month == 2
+
+
+def test_photo_keeps_original_and_a_resized_copy(world, _isolated_media_root):
+    day = record(world, photos=[image_upload("a.jpg"), image_upload("b.png", size=(800, 600))])
+    photos = list(day.photos.order_by("id"))
+    assert len(photos) == 2
+    first = photos[0]
+    assert (first.width, first.height) == (2000, 1500)
+    with default_storage.open(first.display.name) as fh:
+        assert max(Image.open(fh).size) == uploads.DISPLAY_MAX_PX
+    with default_storage.open(first.original.name) as fh:
+        assert Image.open(fh).size == (2000, 1500)
+    assert all(str(p).startswith(str(_isolated_media_root / "private")) for p in stored_files(_isolated_media_root))
+
+
+def test_non_image_is_refused_and_nothing_stored(world, _isolated_media_root):
+    fake = SimpleUploadedFile("photo.jpg", b"not really a jpeg" * 100, content_type="image/jpeg")
+    with pytest.raises(ValidationError) as exc:
+        record(world, photos=[image_upload(), fake])
+    assert "不是有效的图片" in exc.value.message_dict["photos"][0]
+    assert not ThemeDay.objects.exists() and not ThemeDayPhoto.objects.exists()
+    assert stored_files(_isolated_media_root) == []
+
+
+def test_image_over_the_limit_is_refused(world, _isolated_media_root, monkeypatch):
+    monkeypatch.setattr(uploads, "MAX_IMAGE_BYTES", 10_000)
+    with pytest.raises(ValidationError) as exc:
+        record(world, photos=[image_upload(size=(1500, 1500), color=None)])
+    assert "太大" in exc.value.message_dict["photos"][0] or "上限" in exc.value.message_dict["photos"][0]
+    assert stored_files(_isolated_media_root) == []
+
+
+def test_attachment_type_is_checked(world, _isolated_media_root):
+    exe = SimpleUploadedFile("minutes.pdf", b"MZ\x90\x00binary", content_type="application/pdf")
+    with pytest.raises(ValidationError) as exc:
+        record(world, attachments=[exe])
+    assert "不符" in exc.value.message_dict["attachments"][0]
+    day = record(
+        world, attachments=[SimpleUploadedFile("签到表.pdf", b"%PDF-1.4 minimal", content_type="application/pdf")]
+    )
+    assert day.attachments.get().original_name == "签到表.pdf"
+
+
+def test_files_written_before_a_failure_are_removed(world, _isolated_media_root, monkeypatch):
+    def boom(**kwargs):
+        raise RuntimeError("mail server down")
+
+    monkeypatch.setattr(services, "_notify_other_side", boom)
+    with pytest.raises(RuntimeError):
+        record(world, photos=[image_upload()])
+    assert not ThemeDay.objects.exists()
+    assert stored_files(_isolated_media_root) == []
+
+
+def test_large_image_bytes_checked_even_when_size_is_unknown(world):
+    data = io.BytesIO(b"x" * 20)
+    upload = SimpleUploadedFile("x.jpg", data.getvalue())
+    with pytest.raises(ValidationError):
+        uploads.image_check(upload)

@@ -1,0 +1,321 @@
+"""Every activities page: the owner may, an outsider gets 404, a wrong role 403."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from activities import services
+from activities.choices import ThemeDayStatus
+from activities.models import KeyTask, ThemeDay
+
+from .conftest import image_upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def theme_day(world):
+    return services.theme_day_record(
+        pairing=world.pairing,
+        acting_user=world.helper_sec,
+        held_on=datetime.date(2022, 3, 5),
+        theme="重温入党誓词",
+        place="村部",
+        helper_attendance=8,
+        partner_attendance=9,
+        photos=[image_upload()],
+    )
+
+
+@pytest.fixture
+def task_list(world):
+    return services.key_task_list_publish(
+        region=world.county,
+        year=2022,
+        half=1,
+        tasks=[{"title": "防汛救灾", "description": "", "due_on": datetime.date(2022, 6, 30)}],
+        acting_user=world.staff,
+    )
+
+
+def get(client, user, name, *args, **params):
+    client.force_login(user)
+    return client.get(reverse(f"activities:{name}", args=args), params)
+
+
+def post(client, user, name, *args, data=None):
+    client.force_login(user)
+    return client.post(reverse(f"activities:{name}", args=args), data or {})
+
+
+# --- recording a theme day ------------------------------------------------------------------
+
+
+def test_secretary_records_a_theme_day_from_the_form(client, world):
+    client.force_login(world.helper_sec)
+    url = reverse("activities:theme_day_create", args=[world.pairing.pk])
+    page = client.get(url)
+    assert 'capture="environment"' in page.content.decode() and 'accept="image/*"' in page.content.decode()
+    response = client.post(
+        url,
+        {
+            "held_on": "2022-03-05",
+            "theme": "学习党的二十大精神",
+            "place": "村党群服务中心",
+            "helper_attendance": 6,
+            "partner_attendance": 7,
+            "photos": [image_upload("a.jpg"), image_upload("b.webp", size=(300, 200))],
+        },
+    )
+    day = ThemeDay.objects.get()
+    assert response.status_code == 302 and response["Location"] == day.get_absolute_url()
+    assert day.photos.count() == 2
+
+
+def test_form_shows_the_message_next_to_the_field(client, world):
+    client.force_login(world.helper_sec)
+    response = client.post(
+        reverse("activities:theme_day_create", args=[world.pairing.pk]),
+        {"held_on": "2099-01-01", "theme": "x", "place": "y", "helper_attendance": 99, "partner_attendance": 1},
+    )
+    assert response.status_code == 200
+    assert "不能晚于今天" in str(response.context["form"].errors["held_on"])
+    assert "超过" in str(response.context["form"].errors["helper_attendance"])
+    assert not ThemeDay.objects.exists()
+
+
+def test_create_rejects_outsider(client, world):
+    assert get(client, world.outsider_sec, "theme_day_create", world.pairing.pk).status_code == 404
+    assert get(client, world.other_staff, "theme_day_create", world.pairing.pk).status_code == 404
+
+
+def test_create_rejects_wrong_role(client, world):
+    assert get(client, world.staff, "theme_day_create", world.pairing.pk).status_code == 403
+    assert get(client, world.leader, "theme_day_create", world.pairing.pk).status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client, world):
+    response = client.get(reverse("activities:theme_day_create", args=[world.pairing.pk]))
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+# --- detail, confirm, return, edit ------------------------------------------------------------
+
+
+def test_both_sides_and_staff_see_the_day(client, world, theme_day):
+    for user in (world.helper_sec, world.partner_sec, world.staff, world.leader):
+        assert get(client, user, "theme_day_detail", theme_day.pk).status_code == 200
+    page = get(client, world.partner_sec, "theme_day_detail", theme_day.pk)
+    assert page.context["can_review"] and "工作日" not in page.content.decode()
+
+
+def test_detail_rejects_outsider(client, world, theme_day):
+    for user in (world.outsider_sec, world.other_staff):
+        assert get(client, user, "theme_day_detail", theme_day.pk).status_code == 404
+
+
+def test_partner_confirms_through_the_page(client, world, theme_day):
+    response = post(client, world.partner_sec, "theme_day_confirm", theme_day.pk)
+    assert response.status_code == 302
+    theme_day.refresh_from_db()
+    assert theme_day.status == ThemeDayStatus.CONFIRMED
+
+
+def test_confirm_rejects_outsider_and_wrong_role(client, world, theme_day):
+    assert post(client, world.outsider_sec, "theme_day_confirm", theme_day.pk).status_code == 404
+    assert post(client, world.staff, "theme_day_confirm", theme_day.pk).status_code == 403
+    assert post(client, world.helper_sec, "theme_day_confirm", theme_day.pk).status_code == 403
+    theme_day.refresh_from_db()
+    assert theme_day.status == ThemeDayStatus.PENDING
+
+
+def test_return_with_reason(client, world, theme_day):
+    post(client, world.partner_sec, "theme_day_return", theme_day.pk, data={"reason": "人数不符"})
+    theme_day.refresh_from_db()
+    assert theme_day.status == ThemeDayStatus.RETURNED
+    assert post(client, world.outsider_sec, "theme_day_return", theme_day.pk, data={"reason": "x"}).status_code == 404
+    assert post(client, world.leader, "theme_day_return", theme_day.pk, data={"reason": "x"}).status_code == 403
+
+
+def test_edit_by_recorder_resets_to_pending(client, world, theme_day):
+    services.theme_day_confirm(theme_day=theme_day, acting_user=world.partner_sec)
+    client.force_login(world.helper_sec)
+    response = client.post(
+        reverse("activities:theme_day_update", args=[theme_day.pk]),
+        {"held_on": "2022-03-06", "theme": "改", "place": "村部", "helper_attendance": 8, "partner_attendance": 9},
+    )
+    assert response.status_code == 302
+    theme_day.refresh_from_db()
+    assert theme_day.status == ThemeDayStatus.PENDING and theme_day.theme == "改"
+
+
+def test_edit_rejects_outsider_and_other_side(client, world, theme_day):
+    assert get(client, world.outsider_sec, "theme_day_update", theme_day.pk).status_code == 404
+    assert get(client, world.partner_sec, "theme_day_update", theme_day.pk).status_code == 403
+    assert get(client, world.staff, "theme_day_update", theme_day.pk).status_code == 403
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+def test_photos_are_served_in_scope_only(client, world, theme_day):
+    photo = theme_day.photos.get()
+    for user in (world.partner_sec, world.staff):
+        client.force_login(user)
+        response = client.get(reverse("activities:theme_day_photo", args=[photo.pk]))
+        assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+        assert client.get(reverse("activities:theme_day_photo_original", args=[photo.pk])).status_code == 200
+    assert get(client, world.outsider_sec, "theme_day_photo", photo.pk).status_code == 404
+    client.logout()
+    assert client.get(reverse("activities:theme_day_photo", args=[photo.pk])).status_code == 302
+
+
+def test_no_public_media_url(client, world, theme_day):
+    client.force_login(world.helper_sec)
+    assert client.get("/media/" + theme_day.photos.get().display.name).status_code == 404
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+
+def test_index_lists_only_scope(client, world, theme_day):
+    services.theme_day_record(
+        pairing=world.other,
+        acting_user=world.outsider_sec,
+        held_on=datetime.date(2022, 3, 5),
+        theme="别人的",
+        place="p",
+        helper_attendance=1,
+    )
+    response = get(client, world.partner_sec, "index")
+    assert [d.theme for d in response.context["page"]] == ["重温入党誓词"]
+    assert [d.pk for d in response.context["to_confirm"]] == [theme_day.pk]
+    assert "别人的" not in get(client, world.staff, "index").content.decode()
+
+
+def test_index_query_count_is_flat(client, world, django_assert_max_num_queries):
+    for i in range(30):
+        ThemeDay.objects.create(
+            pairing=world.pairing,
+            recorded_by_branch=world.pairing.helper,
+            held_on=datetime.date(2022, 1, 1) + datetime.timedelta(days=i),
+            theme=f"t{i}",
+            place="p",
+            helper_attendance=1,
+        )
+    client.force_login(world.staff)
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("activities:index")).status_code == 200
+
+
+def test_joint_activity_flow_and_scope(client, world):
+    client.force_login(world.partner_sec)
+    response = client.post(
+        reverse("activities:joint_activity_create", args=[world.pairing.pk]),
+        {
+            "kind": "visit",
+            "held_on": "2022-04-02",
+            "title": "走访慰问困难党员",
+            "participants": 6,
+            "persons_visited": 12,
+        },
+    )
+    assert response.status_code == 302
+    assert "走访慰问困难党员" in get(client, world.staff, "joint_activity_list").content.decode()
+    assert "走访慰问困难党员" not in get(client, world.other_staff, "joint_activity_list").content.decode()
+    assert get(client, world.outsider_sec, "joint_activity_create", world.pairing.pk).status_code == 404
+    assert get(client, world.staff, "joint_activity_create", world.pairing.pk).status_code == 403
+
+
+# --- the N list ------------------------------------------------------------------------------
+
+
+def test_staff_publishes_a_list(client, world):
+    client.force_login(world.staff)
+    data = {
+        "region": world.county.pk,
+        "year": 2022,
+        "half": 1,
+        "items-TOTAL_FORMS": 2,
+        "items-INITIAL_FORMS": 0,
+        "items-MIN_NUM_FORMS": 0,
+        "items-MAX_NUM_FORMS": 20,
+        "items-0-title": "疫情防控",
+        "items-0-due_on": "2022-06-30",
+        "items-0-description": "",
+        "items-1-title": "",
+        "items-1-due_on": "",
+        "items-1-description": "",
+    }
+    response = client.post(reverse("activities:task_list_create"), data)
+    assert response.status_code == 302
+    assert list(KeyTask.objects.values_list("title", flat=True)) == ["疫情防控"]
+    response = client.post(reverse("activities:task_list_create"), data)
+    assert "已发布" in str(response.context["form"].non_field_errors())
+
+
+def test_publish_rejects_wrong_role_and_foreign_region(client, world):
+    assert get(client, world.partner_sec, "task_list_create").status_code == 403
+    assert get(client, world.leader, "task_list_create").status_code == 403
+    client.force_login(world.other_staff)
+    response = client.post(
+        reverse("activities:task_list_create"),
+        {"region": world.county.pk, "year": 2022, "half": 1, "items-TOTAL_FORMS": 0, "items-INITIAL_FORMS": 0},
+    )
+    assert "region" in response.context["form"].errors
+
+
+def test_task_list_detail_scope(client, world, task_list):
+    assert get(client, world.staff, "task_list_detail", task_list.pk).status_code == 200
+    assert get(client, world.partner_sec, "task_list_detail", task_list.pk).status_code == 200
+    assert get(client, world.other_staff, "task_list_detail", task_list.pk).status_code == 404
+    assert get(client, world.outsider_sec, "task_list_detail", task_list.pk).status_code == 404
+
+
+def test_secretary_reports_progress_with_evidence(client, world, task_list):
+    task = task_list.tasks.get()
+    client.force_login(world.partner_sec)
+    url = reverse("activities:task_report", args=[task_list.pk, world.pairing.pk])
+    response = client.post(
+        url,
+        {
+            "task": task.pk,
+            f"t{task.pk}-status": "done",
+            f"t{task.pk}-note": "已完成排查",
+            f"t{task.pk}-photos": [image_upload()],
+        },
+    )
+    assert response.status_code == 302
+    report = task.reports.get()
+    assert report.status == "done" and report.photos.count() == 1
+    evidence = report.photos.get()
+    assert get(client, world.staff, "task_evidence", evidence.pk).status_code == 200
+    assert get(client, world.outsider_sec, "task_evidence", evidence.pk).status_code == 404
+    detail = get(client, world.staff, "task_list_detail", task_list.pk)
+    assert detail.context["items"][0]["done"] == 1
+
+
+def test_report_rejects_outsider_and_wrong_role(client, world, task_list):
+    task = task_list.tasks.get()
+    assert get(client, world.outsider_sec, "task_report", task_list.pk, world.pairing.pk).status_code == 404
+    assert get(client, world.partner_sec, "task_report", task_list.pk, world.other.pk).status_code == 404
+    assert (
+        post(
+            client,
+            world.staff,
+            "task_report",
+            task_list.pk,
+            world.pairing.pk,
+            data={"task": task.pk, f"t{task.pk}-status": "done"},
+        ).status_code
+        == 403
+    )
+
+
+def test_carry_over_rejects_wrong_role_and_outsider(client, world, task_list):
+    assert post(client, world.partner_sec, "task_list_carry_over", task_list.pk).status_code == 403
+    assert post(client, world.other_staff, "task_list_carry_over", task_list.pk).status_code == 404
+    assert post(client, world.staff, "task_list_carry_over", task_list.pk).status_code == 302
