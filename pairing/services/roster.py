@@ -185,6 +185,7 @@ def roster_import(*, fileobj, acting_user, city: Region | None = None, commit: b
             except RosterFileError as exc:
                 result.errors = exc.errors
                 return result
+            result.errors.sort(key=_error_order)
             result.new_townships = [f"{context.region_names[k[0]]} · {k[1]}" for k in context.new_townships]
             result.new_units = list(context.new_units)
             if result.errors or not commit:
@@ -197,6 +198,11 @@ def roster_import(*, fileobj, acting_user, city: Region | None = None, commit: b
         failed = RosterResult()
         failed.errors = [RowError(None, None, _("保存时与其他人的修改冲突，未导入任何数据，请重新上传。"))]
         return failed
+
+
+def _error_order(error: RowError) -> tuple[int, int]:
+    column = c.HEADERS.index(error.column) if error.column in c.HEADERS else -1
+    return (error.row or 0, column)
 
 
 def _plan(roster, context: _Context, result: RosterResult) -> list[_Planned]:

@@ -84,9 +84,9 @@ def roster_upload(request):
         return render(request, "pairing/roster/upload.html", {"form": RosterUploadForm()})
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD_BYTES + REQUEST_SLACK:
         # Refuse before Django reads the body into a temporary file.
-        form = RosterUploadForm()
-        form.add_error(None, _("文件超过 %(max)d MB 的上限，请分批导入。") % {"max": MAX_UPLOAD_BYTES // (1024 * 1024)})
-        return render(request, "pairing/roster/upload.html", {"form": form}, status=413)
+        message = _("文件超过 %(max)d MB 的上限，请分批导入。") % {"max": MAX_UPLOAD_BYTES // (1024 * 1024)}
+        context = {"form": RosterUploadForm(), "upload_error": message}
+        return render(request, "pairing/roster/upload.html", context, status=413)
     form = RosterUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "pairing/roster/upload.html", {"form": form})
