@@ -45,14 +45,25 @@ def pairing_get(*, user, pk: int) -> Pairing:
 def pairing_history(*, pairing: Pairing, limit: int = 50) -> list[dict]:
     """The changes to a pairing, newest first, each with its field changes (before → after) and reason."""
     records = list(pairing.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
-    labels = {f.attname: f.verbose_name for f in Pairing._meta.fields}
-    labels.update({f.name: f.verbose_name for f in Pairing._meta.fields})
+    fields = {f.name: f for f in Pairing._meta.fields} | {f.attname: f for f in Pairing._meta.fields}
+
+    def shown(name, value):
+        choices = dict(fields[name].flatchoices) if name in fields and fields[name].choices else {}
+        return choices.get(value, value)
+
     entries = []
     for newer, older in zip(records, [*records[1:], None], strict=False):
         changes = []
         if older is not None:
             delta = newer.diff_against(older, excluded_fields=["double_approved_by"])
-            changes = [{"field": labels.get(c.field, c.field), "old": c.old, "new": c.new} for c in delta.changes]
+            changes = [
+                {
+                    "field": fields[c.field].verbose_name if c.field in fields else c.field,
+                    "old": shown(c.field, c.old),
+                    "new": shown(c.field, c.new),
+                }
+                for c in delta.changes
+            ]
         entries.append({"record": newer, "changes": changes})
     return entries[:limit]
 
@@ -101,6 +112,7 @@ def draw_list(*, user) -> QuerySet[Draw]:
         Draw.objects.filter(scope.region_q(user, prefix="region__"))
         .select_related("region", "campaign", "created_by")
         .annotate(pairing_count=Count("pairings"))
+        .order_by("-created_at", "-id")
     )
 
 

@@ -1,0 +1,94 @@
+"""Coverage page: 结对覆盖率 truncated to two decimals, helpers engaged, uncovered list, 一帮二, scope."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from pairing.choices import Grade
+from pairing.selectors_pairing import coverage_rate
+from pairing.services import pairings as services
+from tests.factories import PASSWORD, BranchFactory, UserFactory
+
+from .test_pairing_fixtures import central_community, graded, helper, make_world, partner, staff
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+@pytest.mark.parametrize(
+    "paired,total,shown",
+    [
+        (2, 3, "66.66%"),
+        (1, 3, "33.33%"),
+        (9999, 10000, "99.99%"),
+        (19999, 20000, "99.99%"),
+        (3, 3, "100.00%"),
+        (0, 7, "0.00%"),
+        (0, 0, "—"),
+    ],
+)
+def test_coverage_rate_is_truncated_never_rounded_up(paired, total, shown):
+    assert coverage_rate(paired, total) == shown
+
+
+@pytest.fixture
+def world():
+    world = make_world(partner_grades=(Grade.WEAK, Grade.MEDIUM, Grade.GOOD))
+    user = staff(world.county)
+    services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=user)
+    services.pairing_create(helper=world.helpers[0], partner=world.partners[1], acting_user=user, allow_second=True)
+    return world
+
+
+def test_coverage_page_for_county_staff(client, world):
+    response = login(client, staff(world.county)).get(reverse("pairing:coverage"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "66.66%" in page and "66.67%" not in page
+    assert world.partners[2].name in page and f"?partner={world.partners[2].pk}" in page
+    assert world.partners[1].name in page  # listed under 一帮二
+    rows = response.context["coverage"]["rows"]
+    assert [(r.label, r.partners, r.paired, r.helpers, r.helpers_engaged) for r in rows] == [("商城县", 3, 2, 2, 1)]
+
+
+def test_city_staff_see_every_county_and_the_city_level(client, world):
+    community = central_community(world.city, world.other_county)
+    city_helper = graded(BranchFactory(city=world.city), Grade.GOOD)
+    user = staff(world.city)
+    services.pairing_create(helper=city_helper, partner=community, acting_user=user)
+    response = login(client, user).get(reverse("pairing:coverage"))
+    cov = response.context["coverage"]
+    assert {r.label for r in cov["rows"]} == {"商城县", "光山县"}
+    assert (cov["city"].partners, cov["city"].paired, cov["city"].rate) == (1, 1, "100.00%")
+    assert (cov["total"].partners, cov["total"].paired, cov["total"].rate) == (4, 3, "75.00%")
+
+
+def test_leaders_read_coverage_without_pair_buttons(client, world):
+    response = login(client, UserFactory.leader(region=world.county)).get(reverse("pairing:coverage"))
+    assert response.status_code == 200 and "?partner=" not in response.content.decode()
+
+
+def test_coverage_rejects_outsider_and_secretaries(client, world):
+    page = login(client, staff(world.other_county)).get(reverse("pairing:coverage")).content.decode()
+    assert world.partners[2].name not in page
+    client.logout()
+    secretary = UserFactory.secretary(branch=world.helpers[0])
+    assert login(client, secretary).get(reverse("pairing:coverage")).status_code == 403
+
+
+def test_coverage_query_count_is_fixed(client, world, django_assert_max_num_queries):
+    user = staff(world.county)
+    login(client, user)
+    with django_assert_max_num_queries(10) as few:
+        client.get(reverse("pairing:coverage"))
+    for _ in range(20):
+        services.pairing_create(helper=helper(world.county), partner=partner(world.county), acting_user=user)
+        partner(world.county)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("pairing:coverage"))
+    assert len(response.context["uncovered"]) == 21

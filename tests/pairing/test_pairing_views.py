@@ -1,0 +1,305 @@
+"""Pairing pages: scope for every view (in scope OK, outsider 404, wrong role 403), flows, query counts."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from pairing.choices import Grade
+from pairing.models import Draw, Pairing, PairingStatus
+from pairing.services import draw as draw_services
+from pairing.services import pairings as services
+from tests.factories import PASSWORD, UserFactory
+
+from .test_pairing_fixtures import helper, make_world, partner, staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return make_world()
+
+
+@pytest.fixture
+def owner(world):
+    return staff(world.county)
+
+
+@pytest.fixture
+def pairing(world, owner):
+    return services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=owner)
+
+
+@pytest.fixture
+def outsider(world):
+    return staff(world.other_county)
+
+
+def login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+WRITE_VIEWS = [
+    ("pairing:pairing_dissolve", {"reason": "调整"}),
+    ("pairing:pairing_repair", {"reason": "调整"}),
+    ("pairing:pairing_swap", {"reason": "调整", "other_partner": "X"}),
+    ("pairing:pairing_people", {"liaison_officers": "刘"}),
+    ("pairing:pairing_agreement_upload", {}),
+    ("pairing:pairing_double_approve", {}),
+]
+
+
+def test_pairing_list_shows_pairings_in_scope(client, owner, pairing):
+    response = login(client, owner).get(reverse("pairing:pairing_list"))
+    assert response.status_code == 200
+    assert pairing.helper.name in response.content.decode()
+
+
+def test_pairing_list_rejects_outsider(client, outsider, pairing):
+    response = login(client, outsider).get(reverse("pairing:pairing_list"))
+    assert response.status_code == 200 and pairing.helper.name not in response.content.decode()
+
+
+def test_pairing_list_filters(client, owner, pairing, world):
+    services.pairing_dissolve(pairing=pairing, acting_user=owner, reason="撤并")
+    login(client, owner)
+    active = client.get(reverse("pairing:pairing_list"), {"status": "active"}).content.decode()
+    dissolved = client.get(reverse("pairing:pairing_list"), {"status": "dissolved", "county": world.county.pk})
+    assert pairing.helper.name not in active and pairing.helper.name in dissolved.content.decode()
+
+
+def test_pairing_list_query_count_is_fixed(client, owner, world, django_assert_max_num_queries):
+    def add(n):
+        for _ in range(n):
+            services.pairing_create(helper=helper(world.county), partner=partner(world.county), acting_user=owner)
+
+    add(10)
+    login(client, owner)
+    with django_assert_max_num_queries(8) as few:
+        client.get(reverse("pairing:pairing_list"))
+    add(30)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("pairing:pairing_list"))
+    assert response.content.decode().count('href="/pairings/') >= 40
+
+
+def test_pairing_detail_for_owner_leader_and_own_secretary(client, owner, pairing, world):
+    for user in (owner, UserFactory.leader(region=world.county), UserFactory.secretary(branch=pairing.partner)):
+        client.logout()
+        response = login(client, user).get(pairing.get_absolute_url())
+        assert response.status_code == 200
+        assert pairing.partner.name in response.content.decode()
+    # Readers get no forms.
+    assert "解除结对" not in response.content.decode()
+
+
+def test_pairing_detail_rejects_outsider(client, outsider, pairing, world):
+    assert login(client, outsider).get(pairing.get_absolute_url()).status_code == 404
+    client.logout()
+    other_secretary = UserFactory.secretary(branch=world.helpers[1])
+    assert login(client, other_secretary).get(pairing.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.parametrize("url_name,data", WRITE_VIEWS)
+def test_write_views_reject_readers_with_403(client, pairing, world, url_name, data):
+    for reader in (UserFactory.leader(region=world.county), UserFactory.secretary(branch=pairing.helper)):
+        client.logout()
+        response = login(client, reader).post(reverse(url_name, args=[pairing.pk]), data)
+        assert response.status_code == 403
+    assert Pairing.objects.get(pk=pairing.pk).is_active
+
+
+@pytest.mark.parametrize("url_name,data", WRITE_VIEWS)
+def test_write_views_reject_outsider_with_404(client, outsider, pairing, url_name, data):
+    response = login(client, outsider).post(reverse(url_name, args=[pairing.pk]), data)
+    assert response.status_code == 404
+
+
+def test_staff_dissolve_with_reason_and_see_history(client, owner, pairing):
+    login(client, owner)
+    response = client.post(reverse("pairing:pairing_dissolve", args=[pairing.pk]), {"reason": ""})
+    assert response.status_code == 400 and "这个字段是必填项" in response.content.decode()
+    response = client.post(reverse("pairing:pairing_dissolve", args=[pairing.pk]), {"reason": "单位撤并"}, follow=True)
+    page = response.content.decode()
+    assert "已解除结对" in page and "单位撤并" in page and "结对中 → 已解除" in page
+    assert Pairing.objects.get(pk=pairing.pk).status == PairingStatus.DISSOLVED
+
+
+def test_staff_repair_and_swap_through_the_pages(client, owner, pairing, world):
+    login(client, owner)
+    response = client.post(
+        reverse("pairing:pairing_repair", args=[pairing.pk]), {"helper": world.helpers[1].pk, "reason": "书记调整"}
+    )
+    new = Pairing.objects.get(status="active", partner=world.partners[0])
+    assert response.status_code == 302 and new.helper == world.helpers[1]
+    other = services.pairing_create(helper=world.helpers[0], partner=world.partners[1], acting_user=owner)
+    response = client.post(
+        reverse("pairing:pairing_swap", args=[new.pk]),
+        {"other_partner": other.partner.code, "reason": "就近"},
+    )
+    assert response.status_code == 302
+    active = set(Pairing.objects.filter(status="active").values_list("helper_id", "partner_id"))
+    assert active == {(world.helpers[1].pk, world.partners[1].pk), (world.helpers[0].pk, world.partners[0].pk)}
+
+
+def test_swap_with_an_unknown_code_shows_the_error_next_to_the_field(client, owner, pairing):
+    response = login(client, owner).post(
+        reverse("pairing:pairing_swap", args=[pairing.pk]), {"other_partner": "NOPE", "reason": "x"}
+    )
+    assert response.status_code == 400 and "没有找到该支部的当前结对" in response.content.decode()
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), "blue").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_agreement_is_served_only_in_scope(client, owner, outsider, pairing, world):
+    login(client, owner)
+    upload = SimpleUploadedFile("协议.png", _png(), "image/png")
+    response = client.post(reverse("pairing:pairing_agreement_upload", args=[pairing.pk]), {"agreement": upload})
+    assert response.status_code == 302
+    url = reverse("pairing:pairing_agreement", args=[pairing.pk])
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == _png()
+    client.logout()
+    secretary = UserFactory.secretary(branch=pairing.partner)
+    assert login(client, secretary).get(url).status_code == 200
+    client.logout()
+    assert login(client, outsider).get(url).status_code == 404
+
+
+def test_rejected_agreement_shows_an_error_and_stores_nothing(client, owner, pairing, settings):
+    upload = SimpleUploadedFile("x.pdf", b"MZ not a pdf", "application/pdf")
+    response = login(client, owner).post(
+        reverse("pairing:pairing_agreement_upload", args=[pairing.pk]), {"agreement": upload}
+    )
+    assert response.status_code == 400 and "请上传 PDF 文件" in response.content.decode()
+    assert not (settings.MEDIA_ROOT / "agreements").exists()
+
+
+def test_manual_pairing_page(client, owner, world):
+    login(client, owner)
+    url = reverse("pairing:pairing_create")
+    response = client.get(url, {"partner": world.partners[0].pk})
+    assert response.status_code == 200 and world.helpers[0].name in response.content.decode()
+    response = client.post(url, {"partner": world.partners[0].pk, "helper": world.helpers[0].pk})
+    assert response.status_code == 302
+    assert Pairing.objects.get().helper == world.helpers[0]
+
+
+def test_manual_pairing_page_rejects_readers_and_outsiders(client, world, outsider):
+    leader = UserFactory.leader(region=world.county)
+    assert login(client, leader).get(reverse("pairing:pairing_create")).status_code == 403
+    client.logout()
+    url = reverse("pairing:pairing_create")
+    assert login(client, outsider).get(url, {"partner": world.partners[0].pk}).status_code == 404
+
+
+def test_my_pairing_shows_partner_secretary_with_masked_phone_and_liaison(client, owner, pairing):
+    services.pairing_people_update(pairing=pairing, acting_user=owner, data={"liaison_officers": "刘联络"})
+    secretary = UserFactory.secretary(branch=pairing.helper)
+    response = login(client, secretary).get(reverse("pairing:my_pairing"))
+    page = response.content.decode()
+    phone = pairing.partner.secretary_phone
+    assert pairing.partner.name in page and pairing.partner.secretary_name in page and "刘联络" in page
+    assert phone not in page and f"{phone[:3]}****{phone[-4:]}" in page
+    home = client.get(reverse("home")).content.decode()
+    assert reverse("pairing:my_pairing") in home
+
+
+def test_my_pairing_rejects_region_users(client, owner):
+    assert login(client, owner).get(reverse("pairing:my_pairing")).status_code == 403
+
+
+def test_branch_page_shows_current_partner_and_history(client, owner, pairing, world):
+    services.pairing_repair(pairing=pairing, helper=world.helpers[1], acting_user=owner, reason="调整")
+    page = login(client, owner).get(world.partners[0].get_absolute_url()).content.decode()
+    assert "当前结对" in page and world.helpers[1].name in page
+    assert "已解除" in page and world.helpers[0].name in page
+
+
+# Draw pages ----------------------------------------------------------------------------------------
+
+
+def test_staff_preview_then_confirm_a_draw(client, owner, world):
+    login(client, owner)
+    url = reverse("pairing:draw_create")
+    response = client.get(url)
+    assert response.status_code == 200 and "商城县" in response.content.decode()
+    response = client.post(url, {"region": world.county.pk, "seed": 42, "preview": "1"})
+    page = response.content.decode()
+    assert "预览" in page and world.helpers[0].name in page and 'name="fingerprint"' in page
+    assert Pairing.objects.count() == 0
+    fingerprint = response.context["preview"].fingerprint
+    response = client.post(url, {"region": world.county.pk, "seed": 42, "fingerprint": fingerprint, "confirm": "1"})
+    draw = Draw.objects.get()
+    assert response.status_code == 302 and response.url == draw.get_absolute_url()
+    page = client.get(draw.get_absolute_url()).content.decode()
+    assert "复核结果：一致" in page and "42" in page
+
+
+def test_confirm_after_a_change_is_refused_with_a_message(client, owner, world):
+    login(client, owner)
+    url = reverse("pairing:draw_create")
+    fingerprint = (
+        client.post(url, {"region": world.county.pk, "seed": 1, "preview": "1"}).context["preview"].fingerprint
+    )
+    services.pairing_create(helper=world.helpers[1], partner=world.partners[0], acting_user=owner)
+    response = client.post(url, {"region": world.county.pk, "seed": 1, "fingerprint": fingerprint, "confirm": "1"})
+    assert response.status_code == 200 and "请重新预览" in response.content.decode()
+    assert Draw.objects.count() == 0
+
+
+def test_ungraded_branch_is_named_on_the_draw_page(client, owner, world):
+    helper(world.county, grade=None, name="未评定的机关支部")
+    response = login(client, owner).post(
+        reverse("pairing:draw_create"), {"region": world.county.pk, "seed": 1, "preview": "1"}
+    )
+    assert "未评定的机关支部" in response.content.decode()
+
+
+def test_draw_page_rejects_readers_and_other_counties(client, world, outsider):
+    leader = UserFactory.leader(region=world.county)
+    assert login(client, leader).get(reverse("pairing:draw_create")).status_code == 403
+    client.logout()
+    response = login(client, outsider).post(
+        reverse("pairing:draw_create"), {"region": world.county.pk, "seed": 1, "preview": "1"}
+    )
+    assert response.status_code == 200 and "region" in response.context["form"].errors
+
+
+def test_draw_detail_verification_for_anyone_in_scope_and_404_for_outsider(client, owner, outsider, world):
+    draw = draw_services.draw_confirm(region=world.county, seed=9, fingerprint=None, acting_user=owner)
+    secretary = UserFactory.secretary(branch=world.partners[1])
+    for user in (UserFactory.leader(region=world.county), secretary, staff(world.city)):
+        client.logout()
+        assert "复核结果：一致" in login(client, user).get(draw.get_absolute_url()).content.decode()
+    client.logout()
+    assert login(client, outsider).get(draw.get_absolute_url()).status_code == 404
+    assert draw.get_absolute_url() not in client.get(reverse("pairing:draw_list")).content.decode()
+
+
+def test_draw_list_query_count_is_fixed(client, owner, world, django_assert_max_num_queries):
+    graded_helpers = [helper(world.county, Grade.MEDIUM) for _ in range(12)]
+    assert graded_helpers
+    login(client, owner)
+    for seed in range(3):
+        partner(world.county)
+        partner(world.county)
+        draw_services.draw_confirm(region=world.county, seed=seed, fingerprint=None, acting_user=owner)
+    with django_assert_max_num_queries(8) as few:
+        client.get(reverse("pairing:draw_list"))
+    for seed in range(3, 9):
+        partner(world.county)
+        draw_services.draw_confirm(region=world.county, seed=seed, fingerprint=None, acting_user=owner)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("pairing:draw_list"))
