@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Field, Layout
+from crispy_forms.layout import HTML, Div, Field, Layout
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -76,8 +76,14 @@ class ThemeDayForm(forms.Form):
                 css_class="row",
             ),
             Field("photos"),
+            # The optional fields stay folded so that a phone shows one short form.
+            HTML(
+                '<details class="mb-3" {% if form.summary.value or form.summary.errors or form.attachments.errors %}'
+                'open{% endif %}><summary class="mb-2">' + str(_("更多（活动内容、附件，可选）")) + "</summary>"
+            ),
             Field("summary"),
             Field("attachments"),
+            HTML("</details>"),
         )
 
 

@@ -319,3 +319,29 @@ def test_carry_over_rejects_wrong_role_and_outsider(client, world, task_list):
     assert post(client, world.partner_sec, "task_list_carry_over", task_list.pk).status_code == 403
     assert post(client, world.other_staff, "task_list_carry_over", task_list.pk).status_code == 404
     assert post(client, world.staff, "task_list_carry_over", task_list.pk).status_code == 302
+
+
+@pytest.mark.parametrize("n", [5, 120])
+def test_task_list_detail_query_count_is_flat(client, world, task_list, django_assert_max_num_queries, n):
+    from tests.factories import BranchFactory, PairingFactory, PartnerBranchFactory
+
+    task = task_list.tasks.get()
+    for _ in range(n):
+        pairing = PairingFactory(
+            partner=PartnerBranchFactory(
+                county=world.county, township=world.pairing.partner.township, region=world.pairing.partner.region
+            ),
+            helper=BranchFactory(county=world.county),
+            campaign=world.pairing.campaign,
+        )
+        services.key_task_report_save(task=task, pairing=pairing, acting_user=_sec(pairing), status="in_progress")
+    client.force_login(world.staff)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("activities:task_list_detail", args=[task_list.pk]))
+    assert response.context["items"][0]["in_progress"] == n
+
+
+def _sec(pairing):
+    from tests.factories import UserFactory
+
+    return UserFactory.secretary(branch=pairing.helper)

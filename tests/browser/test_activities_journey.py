@@ -45,6 +45,7 @@ def test_secretary_records_on_a_phone_and_partner_confirms(phone_page, page, liv
 
     login(phone, live_server, "secretary_helper", PASSWORD)
     phone.goto(f"{live_server.url}/activities/")
+    screenshot(phone, "activities-00-phone-secretary-index")
     record = phone.get_by_test_id("record-theme-day")
     assert record.bounding_box()["height"] >= 44  # a big, thumb-sized button
     record.click()
