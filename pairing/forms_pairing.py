@@ -22,7 +22,10 @@ def new_seed() -> int:
 
 def _helper(submit_label, css_class: str = "btn-primary") -> FormHelper:
     helper = FormHelper()
-    helper.add_input(Submit("submit", submit_label, css_class=css_class))
+    button = Submit("submit", submit_label)
+    # Submit always carries btn-primary; replace it rather than stack a second colour on it.
+    button.field_classes = f"btn {css_class}"
+    helper.add_input(button)
     return helper
 
 
