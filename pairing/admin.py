@@ -4,6 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from .models import (
     Branch,
     BranchGrade,
+    Draw,
     OptimisationCampaign,
     OptimisationRecord,
     Pairing,
@@ -68,3 +69,12 @@ class PairingAdmin(SimpleHistoryAdmin):
     list_filter = ["status", "method", "campaign"]
     raw_id_fields = ["helper", "partner", "created_by"]
     list_select_related = ["helper", "partner", "campaign"]
+
+
+@admin.register(Draw)
+class DrawAdmin(admin.ModelAdmin):
+    list_display = ["region", "level", "campaign", "seed", "created_by", "created_at"]
+    list_filter = ["level", "campaign"]
+    raw_id_fields = ["region", "created_by"]
+    readonly_fields = ["inputs", "result"]
+    list_select_related = ["region", "campaign", "created_by"]
