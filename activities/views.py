@@ -67,7 +67,9 @@ def _serve(field_file, name: str | None = None, *, inline: bool = True) -> FileR
     except (FileNotFoundError, ValueError) as exc:
         raise Http404 from exc
     filename = name or os.path.basename(field_file.name)
-    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    # The type comes from the stored name (its extension was set from the detected format),
+    # never from the uploader's file name.
+    content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
     response = FileResponse(handle, as_attachment=not inline, filename=filename, content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"

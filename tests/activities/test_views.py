@@ -173,6 +173,23 @@ def test_photos_are_served_in_scope_only(client, world, theme_day):
     assert client.get(reverse("activities:theme_day_photo", args=[photo.pk])).status_code == 302
 
 
+def test_original_is_served_as_an_image_whatever_its_uploaded_name(client, world):
+    day = services.theme_day_record(
+        pairing=world.pairing,
+        acting_user=world.helper_sec,
+        held_on=datetime.date(2022, 3, 5),
+        theme="t",
+        place="p",
+        helper_attendance=1,
+        photos=[image_upload("x.png")],
+    )
+    photo = day.photos.get()
+    photo.original_name = "evil.html"
+    photo.save()
+    response = get(client, world.partner_sec, "theme_day_photo_original", photo.pk)
+    assert response["Content-Type"] == "image/png" and response["X-Content-Type-Options"] == "nosniff"
+
+
 def test_no_public_media_url(client, world, theme_day):
     client.force_login(world.helper_sec)
     assert client.get("/media/" + theme_day.photos.get().display.name).status_code == 404
