@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Case, When
 
 from pairing.choices import BranchKind, RegionLevel, Role, UnitLevel
 from pairing.demo import pair_demo_secretaries
@@ -57,10 +58,13 @@ def demo_branches() -> dict[str, Branch | None]:
     return {
         "secretary_helper": county_branches.filter(kind=BranchKind.ORGAN).first(),
         "secretary_partner": county_branches.filter(kind=BranchKind.VILLAGE).first(),
-        "community_secretary": Branch.objects.filter(
-            kind=BranchKind.COMMUNITY, county__name="平桥区", township__name__endswith="街道"
+        # A central-city subdistrict community where there is one; any community otherwise.
+        "community_secretary": Branch.objects.filter(kind=BranchKind.COMMUNITY)
+        .order_by(
+            Case(When(county__name="平桥区", township__name__endswith="街道", then=0), default=1),
+            "-region__name",
+            "code",
         )
-        .order_by("-region__name", "code")
         .first(),
         "member": Branch.objects.filter(level=UnitLevel.CITY, unit__name="市委办公室").order_by("code").first(),
     }
