@@ -350,7 +350,7 @@ def wish_claim(*, wish: Wish, member: User) -> Wish:
 
 def wish_fulfil(*, wish: Wish, member: User, note: str, photo=None) -> Wish:
     """The claiming member reports the wish fulfilled, with a note and a photo."""
-    if wish.claimed_by_id != member.pk:
+    if not Wish.objects.filter(pk=wish.pk, claimed_by=member).exists():
         raise PermissionDenied(_("只有认领该心愿的党员可以提交圆梦情况。"))
     if not note.strip():
         raise ValidationError({"note": _("请填写圆梦情况。")})
@@ -475,7 +475,7 @@ def _target_community(*, member: User, project=None, wish=None, whistle=None) ->
             raise ValidationError({"target": _("您（或您的单位）没有认领该服务项目，不能填报时长。")})
         return project.community_id
     if wish is not None:
-        if wish.claimed_by_id != member.pk:
+        if not Wish.objects.filter(pk=wish.pk, claimed_by=member).exists():
             raise ValidationError({"target": _("您没有认领该微心愿，不能填报时长。")})
         return wish.community_id
     if not WhistleResponse.objects.filter(own, whistle=whistle).exists():

@@ -1,0 +1,165 @@
+"""Figures and scope: quarters in Asia/Shanghai, targets as DB aggregates, who sees what."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import UserFactory
+from volunteers import selectors, services
+from volunteers.models import HourEntry
+from volunteers.selectors import Quarter
+
+from .conftest import make_project, register_member, register_unit
+
+T = datetime.time
+
+
+def at_utc(*args) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize(
+    ("utc", "expected"),
+    [
+        (at_utc(2024, 3, 31, 15, 59), Quarter(2024, 1)),  # 23:59 in Shanghai, still Q1
+        (at_utc(2024, 3, 31, 16, 0), Quarter(2024, 2)),  # 00:00 on 1 April in Shanghai
+        (at_utc(2024, 12, 31, 16, 30), Quarter(2025, 1)),  # New Year in Shanghai, not yet in UTC
+        (at_utc(2024, 6, 30, 15, 0), Quarter(2024, 2)),
+    ],
+)
+def test_the_current_quarter_follows_shanghai_time(monkeypatch, utc, expected):
+    monkeypatch.setattr(timezone, "now", lambda: utc)
+    assert Quarter.current() == expected
+
+
+def test_quarter_bounds():
+    assert (Quarter(2024, 1).start, Quarter(2024, 1).end) == (datetime.date(2024, 1, 1), datetime.date(2024, 3, 31))
+    assert (Quarter(2024, 4).start, Quarter(2024, 4).end) == (datetime.date(2024, 10, 1), datetime.date(2024, 12, 31))
+    assert Quarter.of(datetime.date(2024, 7, 1)) == Quarter(2024, 3)
+
+
+@pytest.fixture
+def served(world):
+    """A member with verified hours on 31 March and 1 April, and pending and rejected ones."""
+    register_member(world)
+    project = make_project(world, starts_on=datetime.date(2024, 3, 1), ends_on=datetime.date(2024, 4, 30))
+    services.claim_create(project=project, acting_user=world.member)
+
+    def log(day, start, end, decide=None):
+        entry = services.hours_record(
+            member=world.member, project=project, served_on=day, starts_at=start, ends_at=end, description="服务"
+        )
+        if decide == "verify":
+            services.hours_decide(entry=entry, acting_user=world.community_secretary, verify=True)
+        elif decide == "reject":
+            services.hours_decide(entry=entry, acting_user=world.community_secretary, verify=False, reason="不符")
+        return entry
+
+    log(datetime.date(2024, 3, 31), T(8), T(18), "verify")  # 10 h in Q1
+    log(datetime.date(2024, 4, 1), T(8), T(14), "verify")  # 6 h in Q2
+    log(datetime.date(2024, 4, 2), T(8), T(12))  # 4 h pending
+    log(datetime.date(2024, 4, 3), T(8), T(18), "reject")  # 10 h rejected
+    return project
+
+
+def test_only_verified_hours_count_and_quarters_split_at_midnight(world, served):
+    q1 = selectors.member_summary(member=world.member, quarter=Quarter(2024, 1))
+    q2 = selectors.member_summary(member=world.member, quarter=Quarter(2024, 2))
+    assert q1["verified"] == 600 and q1["on_target"]
+    assert q2["verified"] == 360 and q2["pending"] == 240 and q2["rejected"] == 600
+    assert not q2["on_target"]
+
+
+def test_a_unit_sees_its_members_totals(world, served):
+    idle = UserFactory.member(branch=world.unit_branch)
+    rows = {m.pk: m for m in selectors.unit_members(branch=world.unit_branch, quarter=Quarter(2024, 1))}
+    assert rows[world.member.pk].verified_minutes == 600
+    assert rows[idle.pk].verified_minutes == 0
+    assert world.other_member.pk not in rows
+
+
+def test_yearly_record_for_the_certificate(world, served):
+    rows = selectors.member_yearly_record(member=world.member, year=2024)
+    assert [r["hours"] for r in rows] == [10.0, 6.0, 0.0, 0.0]
+    assert [r["on_target"] for r in rows] == [True, False, False, False]
+
+
+def test_unit_targets_count_projects_in_the_year_and_activities_in_the_quarter(world):
+    register_unit(world)
+    spring = make_project(world, starts_on=datetime.date(2024, 3, 31), ends_on=datetime.date(2024, 3, 31))
+    summer = make_project(
+        world, title="四点半课堂", starts_on=datetime.date(2024, 7, 1), ends_on=datetime.date(2024, 7, 1)
+    )
+    services.claim_create(project=spring, acting_user=world.unit_secretary)
+
+    q1 = selectors.unit_targets(branch=world.unit_branch, quarter=Quarter(2024, 1))
+    assert q1["year_projects"] == 1 and not q1["year_on_target"]
+    assert q1["quarter_activities"] == 1 and q1["quarter_on_target"]
+
+    services.claim_create(project=summer, acting_user=world.unit_secretary)
+    q2 = selectors.unit_targets(branch=world.unit_branch, quarter=Quarter(2024, 2))
+    assert q2["year_projects"] == 2 and q2["year_on_target"]
+    assert q2["quarter_activities"] == 0 and not q2["quarter_on_target"]
+
+    whistle = services.whistle_create(
+        acting_user=world.community_secretary,
+        community=world.community,
+        kind="flood",
+        title="巡堤",
+        place="河堤",
+        happens_on=datetime.date(2024, 6, 30),
+        places=3,
+    )
+    services.whistle_respond(whistle=whistle, acting_user=world.unit_secretary)
+    assert selectors.unit_targets(branch=world.unit_branch, quarter=Quarter(2024, 2))["quarter_activities"] == 1
+
+
+def test_community_registrations_show_who_is_active(world, served):
+    idle = UserFactory.member(branch=world.unit_branch)
+    register_member(world, member=idle)
+    rows = {
+        r.member_id: r for r in selectors.community_registrations(community=world.community, quarter=Quarter(2024, 1))
+    }
+    assert rows[world.member.pk].member_active
+    assert not rows[idle.pk].member_active
+
+
+def test_hours_scope(world, served):
+    entries = HourEntry.objects.all()
+    assert set(selectors.hours_visible(user=world.member)) == set(entries)
+    assert set(selectors.hours_visible(user=world.community_secretary)) == set(entries)
+    assert set(selectors.hours_visible(user=world.staff)) == set(entries)
+    assert set(selectors.hours_visible(user=world.leader)) == set(entries)
+    for outsider in (world.other_member, world.other_community_secretary, world.other_staff, world.unit_secretary):
+        assert not selectors.hours_visible(user=outsider).exists(), outsider
+
+
+def test_the_demand_list_is_seen_by_registered_people_only(world):
+    project = make_project(world)
+    assert not selectors.projects_visible(user=world.member).exists()
+    register_member(world)
+    assert list(selectors.projects_visible(user=world.member)) == [project]
+    assert not selectors.projects_visible(user=world.other_community_secretary).exists()
+
+
+def test_a_community_secretary_sees_only_their_community_not_paired_branches(world):
+    from tests.factories import PairingFactory
+
+    PairingFactory(helper=world.unit_branch, partner=world.community)
+    assert list(selectors.communities_visible(user=world.community_secretary)) == [world.community]
+    assert list(selectors.communities_visible(user=world.staff)) == [world.community]
+    assert set(selectors.communities_visible(user=world.leader)) == {world.community, world.other_community}
+    assert not selectors.communities_visible(user=world.unit_secretary).exists()
+
+
+def test_resident_names_are_masked_except_for_the_community_and_claimer(world):
+    register_member(world)
+    wish = services.wish_create(
+        acting_user=world.community_secretary, community=world.community, title="收音机", resident_name="张秀英"
+    )
+    assert selectors.resident_name_for(user=world.community_secretary, wish=wish) == "张秀英"
+    assert selectors.resident_name_for(user=world.member, wish=wish) == "张**"
+    assert selectors.resident_name_for(user=world.staff, wish=wish) == "张**"
+    wish = services.wish_claim(wish=wish, member=world.member)
+    assert selectors.resident_name_for(user=world.member, wish=wish) == "张秀英"
