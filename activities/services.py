@@ -18,7 +18,7 @@ from pairing.choices import BRANCH_SCOPED_ROLES
 from pairing.models import Branch, Pairing, PairingStatus, Region
 
 from . import uploads
-from .choices import Half, TaskProgress, ThemeDayStatus
+from .choices import ActivityKind, Half, TaskProgress, ThemeDayStatus
 from .models import (
     JointActivity,
     KeyTask,
@@ -288,6 +288,8 @@ def joint_activity_record(
 ) -> JointActivity:
     side = secretary_side(user=acting_user, pairing=pairing)
     _validate_date(pairing=pairing, held_on=held_on)
+    if kind != ActivityKind.VISIT:
+        persons_visited = 0  # only 走访慰问 counts persons visited
     activity = JointActivity(
         pairing=pairing,
         recorded_by_branch=side,
