@@ -260,6 +260,8 @@ def _seed_community(rng, community, secretary, members, unit_branches, quarter, 
             )
             if reg.member_id:
                 member_claims.setdefault(reg.member_id, []).append(project)
+    if is_demo:
+        _ensure_demo_member_claims(projects, accepted, claims, member_claims, secretary)
     bulk_create_with_history(claims, Claim, default_user=secretary)
 
     wishes = []
@@ -341,3 +343,23 @@ def _seed_community(rng, community, secretary, members, unit_branches, quarter, 
         "claims": stats["claims"] + len(claims),
         "hours": stats["hours"] + len(entries),
     }
+
+
+def _ensure_demo_member_claims(projects, accepted, claims, member_claims, secretary) -> None:
+    """The demo member has claimed two projects (earlier ones first), so their page has hours."""
+    reg = next((r for r in accepted if r.member_id and r.member.username == "member"), None)
+    if reg is None:
+        return
+    taken: dict[int, int] = {}
+    for claim in claims:
+        taken[claim.project.pk] = taken.get(claim.project.pk, 0) + 1
+    mine = {claim.project.pk for claim in claims if claim.registration is reg}
+    candidates = sorted(
+        (p for p in projects if p.claimants != Claimants.UNITS and p.pk not in mine),
+        key=lambda p: (p.status == OpenClosed.OPEN, p.starts_on),
+    )
+    for project in candidates[: max(0, 2 - len(mine))]:
+        if taken.get(project.pk, 0) >= project.places:
+            continue
+        claims.append(Claim(project=project, registration=reg, mode=ClaimMode.ASSIGNED, claimed_by=secretary))
+        member_claims.setdefault(reg.member_id, []).append(project)
