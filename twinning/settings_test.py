@@ -14,4 +14,7 @@ MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
+SECURE_SSL_REDIRECT = False
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Tests log in with client.login(), which passes no request; the lockout has its own test.
+AXES_ENABLED = False
