@@ -7,25 +7,37 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from pairing.choices import RegionLevel, UnitLevel
-from pairing.models import Branch, OptimisationCampaign, Region
+from pairing.choices import BranchKind, RegionLevel, UnitLevel
+from pairing.models import Branch, OptimisationCampaign, Pairing, Region
 
 from ..models import ReportRun, Snapshot
 from . import figures as f
 
 LEVEL_LABELS = {UnitLevel.CITY: "市直", UnitLevel.COUNTY: "县区"}
 NO_TOWNSHIP = "县直单位"
+# A metric with no row at all (no pairings, no lists) for the region as a whole.
+EMPTY = {
+    "theme_days": {"confirmed": 0, "active": 0, "rate": None, "by_month": []},
+    "n_tasks": {"done": 0, "due": 0, "rate": None, "lists": {}},
+}
 
 
 def _city_of(region: Region) -> Region:
     return region if region.level == RegionLevel.CITY else Region.objects.get(pk=region.parent_id)
 
 
-def _metrics(branches, *, campaign, as_of, group):
-    """Each metric's grouped figures: {metric: {group: row}}."""
+def _metrics(branches, *, campaign, as_of, group, pairings, task_lists):
+    """Each metric's grouped figures: {metric: {group: row}}.
+
+    Pairings belong to their partner's region; volunteer figures to the community's.
+    """
+    pairing_group = f"partner__{group}" if group else None
     return {
         "optimisation": f.optimisation(branches, campaign=campaign, as_of=as_of, group=group),
         "coverage": f.coverage(branches, as_of=as_of, group=group),
+        "theme_days": f.theme_days(pairings, as_of=as_of, group=pairing_group),
+        "n_tasks": f.n_tasks(pairings, task_lists=task_lists, as_of=as_of, group=pairing_group),
+        "volunteers": f.volunteers(branches.filter(kind=BranchKind.COMMUNITY), as_of=as_of, group=group),
     }
 
 
@@ -35,10 +47,22 @@ def region_figures(*, region: Region, as_of: datetime.date) -> tuple[dict, dict]
     campaign = OptimisationCampaign.objects.filter(city=city, is_current=True).first()
     if region.level == RegionLevel.CITY:
         branches, child_group = Branch.objects.filter(city=region), "county__name"
+        pairings = Pairing.objects.filter(partner__city=region)
     else:
         branches, child_group = Branch.objects.filter(county=region), "township__name"
+        pairings = Pairing.objects.filter(partner__county=region)
+    context = {
+        "campaign": campaign,
+        "as_of": as_of,
+        "pairings": pairings,
+        "task_lists": list(f.task_lists_for(region, as_of=as_of)),
+    }
 
-    own = {name: rows[f.WHOLE] for name, rows in _metrics(branches, campaign=campaign, as_of=as_of, group=None).items()}
+    own = {
+        name: rows.get(f.WHOLE) or EMPTY.get(name, {})
+        for name, rows in _metrics(branches, group=None, **context).items()
+    }
+    own["hours_by_quarter"] = f.quarterly_hours(branches.filter(kind=BranchKind.COMMUNITY), as_of=as_of)
     if region.level == RegionLevel.CITY:
         by_level = f.optimisation(branches, campaign=campaign, as_of=as_of, group="level")
         own["optimisation_by_level"] = {
@@ -47,7 +71,7 @@ def region_figures(*, region: Region, as_of: datetime.date) -> tuple[dict, dict]
         }
 
     children: dict[str, dict] = {}
-    for metric, rows in _metrics(branches, campaign=campaign, as_of=as_of, group=child_group).items():
+    for metric, rows in _metrics(branches, group=child_group, **context).items():
         for name, row in rows.items():
             if not name and region.level == RegionLevel.CITY:
                 continue  # 市直 branches belong to no county
@@ -101,5 +125,18 @@ def headline_json(*, city: Region, as_of: datetime.date) -> dict:
         "coverage": {
             "city": own["coverage"],
             "by_county": {name: children[name].get("coverage") for name in counties},
+        },
+        "theme_days": {
+            "city": own.get("theme_days"),
+            "by_county": {name: children[name].get("theme_days") for name in counties},
+        },
+        "n_tasks": {
+            "city": own.get("n_tasks"),
+            "by_county": {name: children[name].get("n_tasks") for name in counties},
+        },
+        "volunteers": {
+            "city": own.get("volunteers"),
+            "by_quarter": own.get("hours_by_quarter"),
+            "by_county": {name: children[name].get("volunteers") for name in counties},
         },
     }
