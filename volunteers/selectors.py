@@ -22,6 +22,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from pairing import scope
@@ -57,7 +58,7 @@ class Quarter:
 
     @property
     def label(self) -> str:
-        return f"{self.year}年第{self.number}季度"
+        return _("%(year)d年第%(number)d季度") % {"year": self.year, "number": self.number}
 
     @classmethod
     def of(cls, day: datetime.date) -> Quarter:

@@ -76,7 +76,7 @@ def validate_image(upload, *, field: str = "photo") -> None:
         with Image.open(upload) as image:
             kind = image.format
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         raise ValidationError({field: _("无法识别的图片文件，请上传 JPG 或 PNG 照片。")})
     finally:
         upload.seek(0)

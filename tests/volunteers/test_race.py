@@ -85,3 +85,29 @@ def test_two_members_racing_for_one_wish(world):
 
     assert sum(isinstance(r, Wish) for r in results) == 1
     assert Wish.objects.get().claimed_by in members
+
+
+def test_overlapping_hours_submitted_at_once_are_written_once(world):
+    import datetime
+
+    register_member(world)
+    project = make_project(world, places=2)
+    services.claim_create(project=project, acting_user=world.member)
+    day = datetime.date(2024, 5, 6)
+
+    def record(start):
+        return services.hours_record(
+            member=world.member,
+            project=project,
+            served_on=day,
+            starts_at=datetime.time(start),
+            ends_at=datetime.time(start + 2),
+            description="值守",
+        )
+
+    results = race([lambda s=s: record(s) for s in (9, 10, 9, 10)])
+
+    from volunteers.models import HourEntry
+
+    assert HourEntry.objects.count() == 1
+    assert sum(isinstance(r, ValidationError) for r in results) == 3
