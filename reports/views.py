@@ -44,10 +44,32 @@ def _cards(figures: dict, bands: dict) -> list[dict]:
             "colour": bands[metric].colour(rate),
         }
 
+    volunteers = figures.get("volunteers") or {}
     return [
         card(Metric.COVERAGE, _("结对覆盖率"), figures.get("coverage"), "paired"),
         card(Metric.OPTIMISATION, _("优化率"), figures.get("optimisation"), "optimised"),
+        card(Metric.THEME_DAYS, _("本月主题党日达标率"), figures.get("theme_days"), "confirmed", "active"),
+        card(Metric.N_TASKS, _("重点任务完成率"), figures.get("n_tasks"), "done", "due"),
+        {
+            **card(Metric.VOLUNTEERS, _("核实服务时长"), volunteers, "members_on_target", "members"),
+            "hours": volunteers.get("verified_hours", 0),
+            "quarter": volunteers.get("quarter", ""),
+        },
     ]
+
+
+def _row_figures(figures: dict, bands: dict) -> dict:
+    """The extra columns of a child region's row: compliance, N progress, volunteers."""
+    theme_days, n_tasks = figures.get("theme_days") or {}, figures.get("n_tasks") or {}
+    volunteers = figures.get("volunteers") or {}
+    return {
+        "theme_days": theme_days,
+        "theme_days_colour": bands[Metric.THEME_DAYS].colour(theme_days.get("rate")),
+        "n_tasks": n_tasks,
+        "n_tasks_colour": bands[Metric.N_TASKS].colour(n_tasks.get("rate")),
+        "volunteers": volunteers,
+        "volunteers_colour": bands[Metric.VOLUNTEERS].colour(volunteers.get("rate")),
+    }
 
 
 @dashboard_required
@@ -77,6 +99,7 @@ def dashboard(request):
                     "coverage_colour": bands[Metric.COVERAGE].colour(coverage.get("rate")),
                     "optimisation": optimisation,
                     "optimisation_colour": bands[Metric.OPTIMISATION].colour(optimisation.get("rate")),
+                    **_row_figures(figures, bands),
                 }
             )
     chart = {
@@ -84,6 +107,11 @@ def dashboard(request):
         "coverage": [r["coverage"].get("rate") for r in rows],
         "optimisation": [r["optimisation"].get("rate") for r in rows],
     }
+    if snapshot:
+        by_month = (snapshot.figures.get("theme_days") or {}).get("by_month") or []
+        chart["theme_days"] = {"labels": [m["month"] for m in by_month], "rates": [m["rate"] for m in by_month]}
+        by_quarter = snapshot.figures.get("hours_by_quarter") or []
+        chart["hours"] = {"labels": [q["quarter"] for q in by_quarter], "values": [q["hours"] for q in by_quarter]}
     context = {
         "region": region,
         "snapshot": snapshot,
