@@ -9,7 +9,7 @@ from django.db.models import Case, When
 
 from pairing.choices import BranchKind, RegionLevel, Role, UnitLevel
 from pairing.demo import pair_demo_secretaries
-from pairing.models import Branch, Region
+from pairing.models import Branch, Pairing, PairingStatus, Region
 
 from .models import User
 
@@ -52,12 +52,25 @@ def _upsert(username: str, *, display_name: str, role: str, **scope) -> User:
     return user
 
 
+def _demo_partner(helper: Branch | None) -> Branch | None:
+    """The village the draw gave the demo helper; the county's first village if it drew none."""
+    drawn = (
+        Pairing.objects.filter(helper=helper, status=PairingStatus.ACTIVE, slot=1).select_related("partner").first()
+        if helper
+        else None
+    )
+    if drawn:
+        return drawn.partner
+    return Branch.objects.filter(county__name=DEMO_COUNTY, kind=BranchKind.VILLAGE).order_by("code").first()
+
+
 def demo_branches() -> dict[str, Branch | None]:
     """The branches the demo secretaries and member belong to (stable for a given seed)."""
     county_branches = Branch.objects.filter(county__name=DEMO_COUNTY).order_by("code")
+    helper = county_branches.filter(kind=BranchKind.ORGAN).first()
     return {
-        "secretary_helper": county_branches.filter(kind=BranchKind.ORGAN).first(),
-        "secretary_partner": county_branches.filter(kind=BranchKind.VILLAGE).first(),
+        "secretary_helper": helper,
+        "secretary_partner": _demo_partner(helper),
         # A central-city subdistrict community where there is one; any community otherwise.
         "community_secretary": Branch.objects.filter(kind=BranchKind.COMMUNITY)
         .order_by(

@@ -62,7 +62,9 @@ def seed_regions(rng: random.Random) -> Region:
             for name, level in children:
                 _region(name, level, township, central=central and is_subdistrict)
     # The community of the seed article: 平桥区东平湖社区, twinned with the 市委办公室.
-    _region("东平湖社区", RegionLevel.COMMUNITY, Region.objects.get(parent__name="平桥区", name="平桥街道"), central=True)
+    _region(
+        "东平湖社区", RegionLevel.COMMUNITY, Region.objects.get(parent__name="平桥区", name="平桥街道"), central=True
+    )
     return city
 
 
@@ -213,10 +215,17 @@ def seed_pairings(rng: random.Random, city: Region) -> None:
 
     A region that already has a draw in the campaign is skipped, so re-runs add nothing.
     """
-    from .models import Draw
+    from .models import Draw, PairingCampaign
     from .services import draw as draw_services
-    from .services.pairings import campaign_current
+    from .services.pairings import campaign_current, campaign_name
 
+    year = timezone.localdate().year
+    # The demo campaign began with the year, so the pairings have months of history behind them.
+    PairingCampaign.objects.get_or_create(
+        city=city,
+        name=campaign_name(city=city, year=year),
+        defaults={"year": year, "starts_on": datetime.date(year, 1, 1), "is_current": True},
+    )
     campaign = campaign_current(city=city)
     regions = [city, *Region.objects.filter(parent=city, level=RegionLevel.COUNTY).order_by("path")]
     drawn = set(Draw.objects.filter(campaign=campaign).values_list("region_id", flat=True))
@@ -229,8 +238,14 @@ def seed_pairings(rng: random.Random, city: Region) -> None:
         excluded = frozenset(rng.sample(partners, min(leave_out, len(partners))))
         if region.pk in drawn or not preview.result.pairs:
             continue
+        # The demo programme runs since the campaign began, so a year of theme days can follow.
         draw_services.draw_confirm(
-            region=region, seed=draw_seed, fingerprint=None, acting_user=None, exclude_codes=excluded
+            region=region,
+            seed=draw_seed,
+            fingerprint=None,
+            acting_user=None,
+            exclude_codes=excluded,
+            started_on=campaign.starts_on,
         )
 
 

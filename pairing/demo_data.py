@@ -1,5 +1,6 @@
 """Place names and unit names of Xinyang (信阳市) for the demo data."""
 
+# fmt: off
 CITY = "信阳市"
 
 # County/district -> (central city?, townships). Names of 2022; 街道 hold communities, 乡镇 villages.
@@ -111,3 +112,4 @@ GIVEN_NAMES = [
     "杰", "娟", "涛", "超", "霞", "平", "刚", "桂英", "文华", "国庆", "红梅", "海燕", "德胜", "春生", "玉兰",
     "振华", "立新", "卫东", "晓东", "晓燕", "俊杰", "子涵", "浩然", "思远", "家豪", "雨轩", "新民", "光辉",
 ]
+# fmt: on

@@ -123,4 +123,3 @@ class OptimisationForm(forms.Form):
         if done_on > timezone.localdate():
             raise forms.ValidationError(_("完成日期不能晚于今天。"))
         return done_on
-

@@ -102,7 +102,6 @@ def restrict(queryset: QuerySet, user, prefix: str = "") -> QuerySet:
     return queryset.filter(branch_q(user, prefix))
 
 
-
 def pairing_q(user, prefix: str = "") -> Q:
     """Filter for pairings (reached through ``prefix``, e.g. ``"pairing__"`` from a theme day).
 

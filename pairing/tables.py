@@ -20,9 +20,7 @@ class BranchTable(tables.Table):
     kind = tables.Column(verbose_name=_("类型"), attrs=WIDE_ONLY)
     level = tables.Column(verbose_name=_("层级"), attrs=WIDE_ONLY)
     county = tables.Column(verbose_name=_("县区"), order_by=("county__path",), default="—", attrs=WIDE_ONLY)
-    township = tables.Column(
-        verbose_name=_("乡镇街道"), order_by=("township__path",), default="—", attrs=WIDE_ONLY
-    )
+    township = tables.Column(verbose_name=_("乡镇街道"), order_by=("township__path",), default="—", attrs=WIDE_ONLY)
     secretary_name = tables.Column(verbose_name=_("书记"))
     secretary_phone = tables.Column(verbose_name=_("联系电话"), orderable=False, attrs=WIDE_ONLY)
     member_count = tables.Column(verbose_name=_("党员数"), attrs=NUMERIC_WIDE_ONLY)

@@ -24,7 +24,9 @@ urlpatterns += [
     path("pairings/coverage/", coverage_views.coverage, name="coverage"),
     path("pairings/<int:pk>/", pairing_views.pairing_detail, name="pairing_detail"),
     path("pairings/<int:pk>/agreement/", pairing_views.pairing_agreement, name="pairing_agreement"),
-    path("pairings/<int:pk>/agreement/upload/", pairing_views.pairing_agreement_upload, name="pairing_agreement_upload"),
+    path(
+        "pairings/<int:pk>/agreement/upload/", pairing_views.pairing_agreement_upload, name="pairing_agreement_upload"
+    ),
     path("pairings/<int:pk>/dissolve/", pairing_views.pairing_dissolve, name="pairing_dissolve"),
     path("pairings/<int:pk>/repair/", pairing_views.pairing_repair, name="pairing_repair"),
     path("pairings/<int:pk>/swap/", pairing_views.pairing_swap, name="pairing_swap"),

@@ -8,6 +8,7 @@ its pairings, all or nothing.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from dataclasses import dataclass
@@ -133,12 +134,19 @@ def draw_preview(*, region: Region, seed: int, acting_user, exclude_codes: froze
 
 @transaction.atomic
 def draw_confirm(
-    *, region: Region, seed: int, fingerprint: str | None, acting_user, exclude_codes: frozenset[str] = frozenset()
+    *,
+    region: Region,
+    seed: int,
+    fingerprint: str | None,
+    acting_user,
+    exclude_codes: frozenset[str] = frozenset(),
+    started_on: datetime.date | None = None,
 ) -> Draw:
     """Record the draw and create its pairings in one transaction.
 
     ``fingerprint`` is the preview's; when the inputs changed since then the draw is refused.
-    ``None`` skips the comparison (the command line confirms what it computes).
+    ``None`` skips the comparison (the command line confirms what it computes). The pairings
+    start today unless ``started_on`` says otherwise (the demo starts them with the campaign).
     """
     preview = draw_preview(region=region, seed=seed, acting_user=acting_user, exclude_codes=exclude_codes)
     if fingerprint is not None and preview.fingerprint != fingerprint:
@@ -161,7 +169,7 @@ def draw_confirm(
     )
     codes = [p.helper for p in preview.result.pairs] + [p.partner for p in preview.result.pairs]
     ids = dict(Branch.objects.filter(code__in=codes).values_list("code", "pk"))
-    today = timezone.localdate()
+    started_on = started_on or timezone.localdate()
     pairings = [
         Pairing(
             campaign=campaign,
@@ -169,7 +177,7 @@ def draw_confirm(
             partner_id=ids[p.partner],
             slot=2 if p.double else 1,
             method=PairingMethod.DRAW if preview.level == DrawLevel.COUNTY else PairingMethod.UNIT_COMMUNITY,
-            started_on=today,
+            started_on=started_on,
             draw=draw,
             created_by=acting_user,
         )

@@ -113,9 +113,7 @@ def grades_assign(*, branches: Iterable[Branch], year: int, grade: Grade | str, 
     if to_create:
         bulk_create_with_history(to_create, BranchGrade, default_user=acting_user)
     if to_update:
-        bulk_update_with_history(
-            to_update, BranchGrade, ["grade", "graded_by", "graded_at"], default_user=acting_user
-        )
+        bulk_update_with_history(to_update, BranchGrade, ["grade", "graded_by", "graded_at"], default_user=acting_user)
     return len(to_create) + len(to_update)
 
 
