@@ -34,9 +34,22 @@ SAMPLE_CODE_PREFIX = "示例"
 YES = "是"
 NO = "否"
 
+# The roster's words are a file format, fixed in Chinese whatever the UI language, so they are
+# spelled out here rather than taken from the (translatable) choice labels.
+KIND_LABELS = {
+    BranchKind.ORGAN: "机关",
+    BranchKind.ENTERPRISE: "企业",
+    BranchKind.INSTITUTION: "事业",
+    BranchKind.VILLAGE: "农村",
+    BranchKind.COMMUNITY: "社区",
+    BranchKind.OTHER: "其他",
+}
+LEVEL_LABELS = {UnitLevel.CITY: "市直", UnitLevel.COUNTY: "县区"}
+GRADE_LABELS = {Grade.GOOD: "好", Grade.MEDIUM: "中", Grade.WEAK: "差"}
+
 # Words accepted per enumerated column (compared after normalisation, case-insensitive).
-KIND_WORDS = {str(label): value for value, label in BranchKind.choices}
-LEVEL_WORDS = {str(label): value for value, label in UnitLevel.choices} | {"县直": UnitLevel.COUNTY}
+KIND_WORDS = {label: value for value, label in KIND_LABELS.items()}
+LEVEL_WORDS = {label: value for value, label in LEVEL_LABELS.items()} | {"县直": UnitLevel.COUNTY}
 GRADE_WORDS = {
     "好": Grade.GOOD,
     "强": Grade.GOOD,
@@ -61,11 +74,6 @@ YES_NO_WORDS = {
     "false": False,
     "0": False,
 }
-
-# Labels written by the exporter and offered in the template's drop-down lists.
-KIND_LABELS = {value: str(label) for value, label in BranchKind.choices}
-LEVEL_LABELS = {value: str(label) for value, label in UnitLevel.choices}
-GRADE_LABELS = {value: str(label) for value, label in Grade.choices}
 
 # Cells that a spreadsheet would evaluate if they were typed in: =, +, - and @ lead formulas.
 FORMULA_PREFIXES = ("=", "+", "-", "@")

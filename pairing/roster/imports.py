@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import openpyxl
 from django.utils.translation import gettext as _
+from openpyxl.worksheet import _reader as openpyxl_reader
 
 from ..forms import PHONE_RE
 from . import columns as c
@@ -219,6 +220,24 @@ def _open_sheet(workbook) -> Roster:
     if missing:
         raise RosterFileError([RowError(header_row, h, _("缺少必需的列。")) for h in missing])
     return Roster(workbook=workbook, sheet=sheet, header_row=header_row, positions=positions)
+
+
+def _parse_dimensions(self):
+    """openpyxl's ``WorkSheetParser.parse_dimensions``, stopping where the sheet data starts.
+
+    The original listens for "end" events, so on a sheet without a ``<dimension>`` element
+    (openpyxl's own write-only files, hence our exports) it parses the whole sheet once more
+    before reading a row: twice the time for a 50,000-row roster. Same result, read early.
+    """
+    for _event, element in openpyxl_reader.iterparse(self.source, events=("start",)):
+        if element.tag == openpyxl_reader.DIMENSION_TAG:
+            return openpyxl_reader.SheetDimension.from_tree(element).boundaries
+        if element.tag == openpyxl_reader.DATA_TAG:
+            return None
+    return None
+
+
+openpyxl_reader.WorkSheetParser.parse_dimensions = _parse_dimensions
 
 
 _INTEGER = re.compile(r"^\d+(\.0+)?$")

@@ -22,7 +22,9 @@ Rules that the roster format leaves open:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import gc
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,7 +178,7 @@ def roster_import(*, fileobj, acting_user, city: Region | None = None, commit: b
     """
     city, county_scope = _import_scope(acting_user, city)
     try:
-        with transaction.atomic():
+        with _gc_paused(), transaction.atomic():
             result = RosterResult()
             context = _Context(city=city, county_scope=county_scope, acting_user=acting_user)
             try:
@@ -198,6 +200,23 @@ def roster_import(*, fileobj, acting_user, city: Region | None = None, commit: b
         failed = RosterResult()
         failed.errors = [RowError(None, None, _("保存时与其他人的修改冲突，未导入任何数据，请重新上传。"))]
         return failed
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while a roster is read and written.
+
+    openpyxl and the ORM allocate millions of short-lived containers; the collector's
+    repeated full passes over them cost ~40% of a 50,000-row import. Reference counting
+    still frees them, so memory is unchanged (measured, see docs/roster.md).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _error_order(error: RowError) -> tuple[int, int]:
