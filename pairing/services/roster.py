@@ -158,10 +158,11 @@ def _import_scope(acting_user, city: Region | None) -> tuple[Region, Region | No
     if not scope.can_manage(acting_user):
         raise PermissionDenied(_("只有组织部工作人员可以导入支部名册。"))
     region = acting_user.region
-    if region is None:  # a superuser without a region
-        if city is None:
+    if region is None:  # a superuser without a region: the city given, or the only one
+        cities = list(Region.objects.filter(level=RegionLevel.CITY)[:2]) if city is None else [city]
+        if len(cities) != 1:
             raise PermissionDenied(_("请先为您的账号设置管辖区域。"))
-        return city, None
+        return cities[0], None
     if region.level == RegionLevel.CITY:
         return region, None
     if region.level == RegionLevel.COUNTY:

@@ -333,3 +333,12 @@ def test_export_by_a_leader_masks_phones(world):  # noqa: F811
     buffer.seek(0)
     values = [c.value for c in load_workbook(buffer).active[2]]
     assert values[8] == "138****5678"
+
+
+def test_a_superuser_without_region_imports_into_the_only_city(world):  # noqa: F811
+    admin = UserFactory(is_superuser=True, is_staff=True)
+
+    result = run([row("C0001"), row("S0001", level="市直", county="")], admin)
+
+    assert result.ok and result.created == 2
+    assert Branch.objects.get(code="C0001").history.get().history_user == admin
