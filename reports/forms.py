@@ -22,3 +22,28 @@ class ThresholdForm(forms.Form):
 
 
 ThresholdFormSet = forms.formset_factory(ThresholdForm, extra=0, min_num=len(Metric.values), max_num=len(Metric.values))
+
+
+class AssessmentWeightsForm(forms.ModelForm):
+    """The six weights of the quarterly assessment; they must add up to 100."""
+
+    class Meta:
+        from .models import AssessmentWeights
+
+        model = AssessmentWeights
+        fields = list(AssessmentWeights.COMPONENTS)
+
+    def clean(self):
+        data = super().clean()
+        values = [data.get(name) for name in self.Meta.fields]
+        if all(v is not None for v in values) and sum(values) != 100:
+            raise forms.ValidationError(_("各项权重之和必须为 100（现为 %(total)s）。"), params={"total": sum(values)})
+        return data
+
+
+class AssessmentExportForm(forms.Form):
+    quarter = forms.ChoiceField(label=_("考核季度"))
+
+    def __init__(self, *args, quarters: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quarter"].choices = [(f"{q.year}Q{q.number}", q.label) for q in quarters]

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Snapshot(models.Model):
@@ -106,3 +107,94 @@ class Threshold(models.Model):
         if rate >= float(self.amber_from):
             return "warning"
         return "danger"
+
+
+class AssessmentWeights(models.Model):
+    """The scoring weights of the quarterly assessment (双考核) of a city, set by the city's staff.
+
+    A unit's score is the weighted mean of its component ratios (each 0..1, capped at the
+    target), over the components that apply to it; the weights sum to 100. Every export
+    records the weights it used.
+    """
+
+    COMPONENTS = ("w_paired", "w_theme_days", "w_n_tasks", "w_projects", "w_activities", "w_members")
+
+    city = models.OneToOneField(
+        "pairing.Region", verbose_name=_("市"), on_delete=models.CASCADE, related_name="assessment_weights"
+    )
+    w_paired = models.PositiveSmallIntegerField(_("结对覆盖"), default=20)
+    w_theme_days = models.PositiveSmallIntegerField(_("主题党日"), default=25)
+    w_n_tasks = models.PositiveSmallIntegerField(_("重点任务"), default=20)
+    w_projects = models.PositiveSmallIntegerField(_("认领项目"), default=10)
+    w_activities = models.PositiveSmallIntegerField(_("社区活动"), default=10)
+    w_members = models.PositiveSmallIntegerField(_("党员服务时长"), default=15)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("设置人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("设置时间"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("考核权重")
+        verbose_name_plural = _("考核权重")
+
+    def __str__(self) -> str:
+        return f"{self.city_id} {self.as_dict()}"
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.COMPONENTS}
+
+
+class AssessmentExport(models.Model):
+    """One quarterly assessment workbook of a region, built by a Celery task.
+
+    The file lives in the default storage under ``private/`` (never routed under a public URL)
+    and is downloaded through a scoped view. ``weights`` are the weights it was scored with.
+    """
+
+    Status = ReportRun.Status
+
+    region = models.ForeignKey("pairing.Region", verbose_name=_("区域"), on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    quarter = models.PositiveSmallIntegerField(_("季度"))
+    status = models.CharField(_("状态"), max_length=16, choices=ReportRun.Status.choices, default="queued")
+    progress = models.PositiveIntegerField(_("进度"), default=0)
+    total = models.PositiveIntegerField(_("总步数"), default=0)
+    weights = models.JSONField(_("考核权重"), default=dict)
+    file = models.FileField(_("文件"), max_length=255, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("考核表导出")
+        verbose_name_plural = _("考核表导出")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quarter__gte=1, quarter__lte=4), name="assessmentexport_quarter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.quarter_code}"
+
+    @property
+    def quarter_code(self) -> str:
+        return f"{self.year}Q{self.quarter}"
+
+    @property
+    def percent(self) -> int:
+        return int(self.progress * 100 / self.total) if self.total else 0

@@ -9,7 +9,7 @@ from pairing import scope
 from pairing.choices import REGION_SCOPED_ROLES, RegionLevel
 from pairing.models import Region
 
-from .models import Metric, ReportRun, Snapshot, Threshold
+from .models import AssessmentExport, Metric, ReportRun, Snapshot, Threshold
 
 
 def can_view_dashboard(user) -> bool:
@@ -46,3 +46,24 @@ def thresholds(*, city: Region) -> dict[str, Threshold]:
 
 def report_runs(*, user) -> QuerySet[ReportRun]:
     return ReportRun.objects.filter(scope.region_q(user, prefix="city__")).select_related("requested_by")
+
+
+def assessment_exports(*, user) -> QuerySet[AssessmentExport]:
+    """Exports of regions inside the user's region, for staff only (others see none)."""
+    if not scope.can_manage(user):
+        return AssessmentExport.objects.none()
+    return AssessmentExport.objects.filter(scope.region_q(user, prefix="region__")).select_related(
+        "region", "requested_by"
+    )
+
+
+def recent_quarters(*, today, count: int = 4) -> list:
+    """The current quarter and the ``count - 1`` before it, newest first."""
+    from volunteers.selectors import Quarter
+
+    quarter = Quarter.of(today)
+    result = []
+    for _ in range(count):
+        result.append(quarter)
+        quarter = Quarter(quarter.year - 1, 4) if quarter.number == 1 else Quarter(quarter.year, quarter.number - 1)
+    return result

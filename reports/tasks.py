@@ -11,6 +11,7 @@ from pairing.choices import RegionLevel
 from pairing.models import Region
 
 from .models import ReportRun
+from .services.assessment import assessment_export_build
 from .services.snapshots import snapshots_refresh
 
 
@@ -23,19 +24,52 @@ from .services.snapshots import snapshots_refresh
     retry_backoff_max=600,
     max_retries=5,
 )
-def refresh_snapshots(city_id: int | None = None, as_of: str | None = None, run_id: int | None = None) -> list[int]:
+def refresh_snapshots(
+    city_id: int | None = None,
+    as_of: str | None = None,
+    run_id: int | None = None,
+    period: str | None = None,
+    delay_seconds: float = 0,
+) -> list[int]:
     """Refresh the snapshots of one city (or every city) for a date (default: today, Asia/Shanghai).
 
-    Idempotent by (region, date): a redelivered or retried task rewrites the same rows.
+    ``period="month"`` / ``"quarter"``: as of the last day of the previous month / quarter (the
+    beat entries of the 1st). Idempotent by (region, date): a redelivered or retried task
+    rewrites the same rows. ``delay_seconds`` slows each region down; only the worker-kill
+    test uses it.
     """
-    day = datetime.date.fromisoformat(as_of) if as_of else timezone.localdate()
+    day = period_end(period, today=timezone.localdate()) if period else None
+    day = day or (datetime.date.fromisoformat(as_of) if as_of else timezone.localdate())
     cities = Region.objects.filter(level=RegionLevel.CITY)
     if city_id is not None:
         cities = cities.filter(pk=city_id)
     run = ReportRun.objects.filter(pk=run_id).first() if run_id else None
     try:
-        return [s.pk for city in cities for s in snapshots_refresh(city=city, as_of=day, run=run)]
+        return [s.pk for city in cities for s in snapshots_refresh(city=city, as_of=day, run=run, delay=delay_seconds)]
     except Exception as exc:
         if run is not None:
             ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.FAILED, error=str(exc)[:2000])
         raise
+
+
+def period_end(period: str, *, today: datetime.date) -> datetime.date:
+    """The last day of the month or quarter before the one ``today`` is in."""
+    if period == "month":
+        return today.replace(day=1) - datetime.timedelta(days=1)
+    if period == "quarter":
+        first = datetime.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        return first - datetime.timedelta(days=1)
+    raise ValueError(f"unknown period {period!r}")
+
+
+@shared_task(
+    name="reports.build_assessment",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    max_retries=3,
+)
+def build_assessment(export_id: int) -> int:
+    """Build one quarterly assessment workbook; the service re-applies the requester's scope."""
+    return assessment_export_build(export_id=export_id).pk

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,8 +15,9 @@ from pairing import scope
 from pairing.choices import RegionLevel
 
 from . import selectors
-from .forms import ThresholdFormSet
-from .models import Metric
+from .forms import AssessmentExportForm, AssessmentWeightsForm, ThresholdFormSet
+from .models import AssessmentWeights, Metric
+from .services import assessment
 from .services.runs import QueueUnavailable, report_run_start
 from .services.thresholds import thresholds_save
 
@@ -161,3 +162,64 @@ def threshold_edit(request):
         messages.success(request, _("预警阈值已保存。"))
         return redirect("reports:dashboard")
     return render(request, "reports/thresholds.html", {"formset": formset, "city": city})
+
+
+@dashboard_required
+def assessment_index(request):
+    """Staff pick a quarter and start an export of their region (or a county inside it)."""
+    if not scope.can_manage(request.user):
+        raise PermissionDenied
+    region_id = request.GET.get("region") or request.POST.get("region")
+    region = selectors.dashboard_region(
+        user=request.user, region_id=int(region_id) if region_id and region_id.isdigit() else None
+    )
+    quarters = selectors.recent_quarters(today=timezone.localdate())
+    previous = quarters[1]  # the quarter just ended is the usual one to assess
+    form = AssessmentExportForm(
+        request.POST or None, quarters=quarters, initial={"quarter": f"{previous.year}Q{previous.number}"}
+    )
+    if request.method == "POST" and form.is_valid():
+        export = assessment.assessment_export_start(
+            region=region, quarter=assessment.parse_quarter(form.cleaned_data["quarter"]), acting_user=request.user
+        )
+        return redirect("reports:assessment_detail", pk=export.pk)
+    context = {
+        "form": form,
+        "region": region,
+        "exports": selectors.assessment_exports(user=request.user)[:10],
+        "weights": assessment.weights_for(selectors.city_of(region)),
+        "weight_labels": assessment.WEIGHT_LABELS,
+    }
+    return render(request, "reports/assessment.html", context)
+
+
+@dashboard_required
+def assessment_detail(request, pk: int):
+    export = get_object_or_404(selectors.assessment_exports(user=request.user), pk=pk)
+    if request.headers.get("accept", "").startswith("application/json"):
+        return JsonResponse({"status": export.status, "percent": export.percent, "error": export.error})
+    return render(request, "reports/assessment_detail.html", {"export": export})
+
+
+@dashboard_required
+def assessment_download(request, pk: int):
+    """The workbook, through the scope rule; the file is never under a public URL."""
+    export = get_object_or_404(selectors.assessment_exports(user=request.user), pk=pk, status="done")
+    if not export.file:
+        raise Http404
+    return FileResponse(export.file.open("rb"), as_attachment=True, filename=assessment.export_filename(export))
+
+
+@dashboard_required
+def assessment_weights(request):
+    """The city's staff set the scoring weights (recorded with each export)."""
+    region = selectors.dashboard_region(user=request.user)
+    if not scope.can_manage(request.user) or region.level != RegionLevel.CITY:
+        raise PermissionDenied
+    instance = AssessmentWeights.objects.filter(city=region).first() or AssessmentWeights(city=region)
+    form = AssessmentWeightsForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        assessment.weights_save(city=region, data=form.cleaned_data, acting_user=request.user)
+        messages.success(request, _("考核权重已保存，之后的导出将按新权重计分。"))
+        return redirect("reports:assessment")
+    return render(request, "reports/assessment_weights.html", {"form": form, "city": region})

@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Project apps; dependencies point one way: accounts -> pairing;
     # activities, volunteers -> pairing; reports -> the rest.
     "pairing",
@@ -189,7 +193,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # The visibility timeout must outlast the longest task, or Redis redelivers it mid-run.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 30 * 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Production keeps the default (longer than the task time limit); only the worker-kill test
+    # shortens it through the environment so that the unacked message comes back within seconds.
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT") or CELERY_TASK_TIME_LIMIT + 30 * 60)
+}
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
@@ -197,6 +205,19 @@ CELERY_BEAT_SCHEDULE = {
     "activities-theme-day-reminders": {
         "task": "activities.send_theme_day_reminders",
         "schedule": crontab(minute=0, hour=9, day_of_month=20),
+    },
+    # Report snapshots: every night as of today; on the 1st of each month as of the last day of the
+    # previous month; on the 1st of each quarter as of the last day of the previous quarter.
+    "reports-nightly": {"task": "reports.refresh_snapshots", "schedule": crontab(minute=30, hour=1)},
+    "reports-month-end": {
+        "task": "reports.refresh_snapshots",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
+        "kwargs": {"period": "month"},
+    },
+    "reports-quarter-end": {
+        "task": "reports.refresh_snapshots",
+        "schedule": crontab(minute=30, hour=2, day_of_month=1, month_of_year="1,4,7,10"),
+        "kwargs": {"period": "quarter"},
     },
 }
 
@@ -259,3 +280,43 @@ LOGGING = {
 
 # Twinning's own knobs.
 BRANCH_LIST_PAGE_SIZE = 50
+
+# JSON API (/api/v1/, twinning/api.py). Session (with CSRF) or token authentication
+# (``python manage.py drf_create_token <username>``); every viewset reads through the
+# apps' selectors, so the scope rule is the pages' one. See docs/api.md.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "twinning.api.CursorPage",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "twinning.api.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_RATES": {},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Twinning API",
+    "DESCRIPTION": "支部联支部 JSON API: the same scope rules and services as the pages.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" or "level": name each choice set once.
+    "ENUM_NAME_OVERRIDES": {
+        "GradeEnum": "pairing.choices.Grade",
+        "RegionLevelEnum": "pairing.choices.RegionLevel",
+        "UnitLevelEnum": "pairing.choices.UnitLevel",
+        "PairingStatusEnum": "pairing.models.PairingStatus",
+        "ThemeDayStatusEnum": "activities.choices.ThemeDayStatus",
+        "TaskProgressEnum": "activities.choices.TaskProgress",
+        "RegistrationStatusEnum": "volunteers.choices.RegistrationStatus",
+        "OpenClosedEnum": "volunteers.choices.OpenClosed",
+        "HourStatusEnum": "volunteers.choices.HourStatus",
+    },
+}

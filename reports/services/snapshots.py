@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 
 from django.db import transaction
 from django.utils import timezone
@@ -80,7 +81,9 @@ def region_figures(*, region: Region, as_of: datetime.date) -> tuple[dict, dict]
     return own, children
 
 
-def snapshots_refresh(*, city: Region, as_of: datetime.date, run: ReportRun | None = None) -> list[Snapshot]:
+def snapshots_refresh(
+    *, city: Region, as_of: datetime.date, run: ReportRun | None = None, delay: float = 0
+) -> list[Snapshot]:
     """Recompute the city's and every county's snapshot for ``as_of``.
 
     The figures are computed first and written in one transaction, so a worker killed
@@ -94,6 +97,8 @@ def snapshots_refresh(*, city: Region, as_of: datetime.date, run: ReportRun | No
     computed = []
     for region in regions:
         computed.append((region, *region_figures(region=region, as_of=as_of)))
+        if delay:
+            time.sleep(delay)  # the worker-kill test needs a task slow enough to kill
         if run is not None:
             run.progress += 1
             run.save(update_fields=["progress"])
