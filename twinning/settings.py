@@ -286,8 +286,9 @@ BRANCH_LIST_PAGE_SIZE = 50
 # apps' selectors, so the scope rule is the pages' one. See docs/api.md.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: an anonymous request then gets 401 with "WWW-Authenticate: Token".
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "twinning.api.CursorPage",
@@ -312,6 +313,8 @@ SPECTACULAR_SETTINGS = {
         "GradeEnum": "pairing.choices.Grade",
         "RegionLevelEnum": "pairing.choices.RegionLevel",
         "UnitLevelEnum": "pairing.choices.UnitLevel",
+        "BranchKindEnum": "pairing.choices.BranchKind",
+        "RegistrationKindEnum": "volunteers.choices.RegistrationKind",
         "PairingStatusEnum": "pairing.models.PairingStatus",
         "ThemeDayStatusEnum": "activities.choices.ThemeDayStatus",
         "TaskProgressEnum": "activities.choices.TaskProgress",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("volunteers/", include("volunteers.urls")),
     path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("twinning.api")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
