@@ -38,6 +38,7 @@ OTHER_COMMUNITIES = 24
 MEMBERS_AT_DEMO_COMMUNITY = 18
 MEMBERS_PER_COMMUNITY = (2, 6)
 UNITS_PER_COMMUNITY = (1, 3)
+FAVOURED_MEMBERS = 6
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌辉鹏宇浩晨"
@@ -91,14 +92,19 @@ def _demo_community() -> Branch | None:
     return Branch.objects.filter(kind=BranchKind.COMMUNITY).order_by("code").first()
 
 
-def _ensure_members(rng: random.Random, helpers: list[Branch], count: int) -> list[User]:
-    """Extra in-service members (``volunteer0001``…) with unusable passwords, keyed by username."""
+def _ensure_members(rng: random.Random, helpers: list[Branch], count: int, favoured: Branch | None) -> list[User]:
+    """Extra in-service members (``volunteer0001``…) with unusable passwords, keyed by username.
+
+    The first few work in ``favoured`` (the demo unit secretary's branch) and go to the demo
+    community, so the demo unit page shows members with hours."""
     names = [f"volunteer{i:04d}" for i in range(1, count + 1)]
     existing = {u.username: u for u in User.objects.filter(username__in=names)}
     unusable = make_password(None)
     new = []
-    for username in names:
+    for index, username in enumerate(names):
         display_name, branch = _name(rng), rng.choice(helpers)
+        if favoured is not None and index < FAVOURED_MEMBERS:
+            branch = favoured
         if username not in existing:
             new.append(
                 User(
@@ -130,12 +136,16 @@ def seed(*, seed: int, branches: int, stdout) -> None:
     helpers = list(Branch.objects.filter(kind__in=HELPER_KINDS, city_id=city_id).order_by("code"))
     if not helpers:
         return
+    demo_users = {
+        u.username: u for u in User.objects.filter(username__in=["member", "secretary_helper"]).select_related("branch")
+    }
+    unit_secretary = demo_users.get("secretary_helper")
     pool = _ensure_members(
         random.Random(f"{seed}:volunteers-members"),
         helpers,
         MEMBERS_AT_DEMO_COMMUNITY + OTHER_COMMUNITIES * MEMBERS_PER_COMMUNITY[1],
+        unit_secretary.branch if unit_secretary and unit_secretary.branch_id else None,
     )
-    demo_users = {u.username: u for u in User.objects.filter(username__in=["member", "secretary_helper"])}
     done = set(Registration.objects.filter(community__in=communities).values_list("community_id", flat=True))
     registered = set(
         Registration.objects.filter(member__isnull=False, status__in=["pending", "accepted"]).values_list(
@@ -262,6 +272,14 @@ def _seed_community(rng, community, secretary, members, unit_branches, quarter, 
                 member_claims.setdefault(reg.member_id, []).append(project)
     if is_demo:
         _ensure_demo_member_claims(projects, accepted, claims, member_claims, secretary)
+    # Members serve on what their own unit claimed here, too.
+    unit_projects: dict[int, list[Project]] = {}
+    for claim in claims:
+        if claim.registration.branch_id:
+            unit_projects.setdefault(claim.registration.branch_id, []).append(claim.project)
+    for reg in member_regs:
+        if reg.member.branch_id in unit_projects:
+            member_claims.setdefault(reg.member_id, []).extend(unit_projects[reg.member.branch_id])
     bulk_create_with_history(claims, Claim, default_user=secretary)
 
     wishes = []
@@ -312,7 +330,7 @@ def _seed_community(rng, community, secretary, members, unit_branches, quarter, 
     first_day = quarter.start - datetime.timedelta(days=30)
     days = max(1, (today - first_day).days + 1)
     for member_id, claimed in member_claims.items():
-        for day_offset in sorted(rng.sample(range(days), min(days, rng.randint(2, 7)))):
+        for day_offset in sorted(rng.sample(range(days), min(days, rng.randint(3, 8)))):
             project = rng.choice(claimed)
             start_hour = rng.randint(8, 16)
             duration = rng.choice([60, 90, 120, 150, 180, 240])

@@ -105,3 +105,20 @@ def test_member_claims_logs_hours_and_the_community_verifies(page, phone_page, l
     phone_page.emulate_media(media="print")
     assert not phone_page.locator("nav.navbar").is_visible()
     screenshot(phone_page, "volunteers-certificate-print")
+
+
+@pytest.mark.parametrize(
+    ("username", "path", "testid"),
+    [
+        ("secretary_helper", "/volunteers/", "unit-targets"),
+        ("staff_city", "/volunteers/", "community-table"),
+        ("member", "/volunteers/demands/", "project-list"),
+    ],
+)
+def test_each_role_lands_on_a_real_page(page, live_server, login, screenshot, username, path, testid):
+    call_command("seed_demo", "--branches", "60", "--seed", "1", stdout=StringIO(), stderr=StringIO())
+    login(page, live_server, username, DEMO_PASSWORD)
+    response = page.goto(f"{live_server.url}{path}")
+    assert response.status == 200
+    assert page.locator(f"[data-testid={testid}]").is_visible()
+    screenshot(page, f"volunteers-{username}")
