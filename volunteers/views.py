@@ -71,7 +71,9 @@ def index(request):
         return redirect("volunteers:my_record")
     if user.role == Role.SECRETARY and user.branch_id and user.branch.kind in HELPER_KINDS:
         return redirect("volunteers:unit_detail", pk=user.branch_id)
-    return redirect("volunteers:community_list")
+    if user.is_superuser or user.role in REGION_SCOPED_ROLES:
+        return redirect("volunteers:community_list")
+    return redirect("volunteers:demand_list")
 
 
 @login_required

@@ -476,3 +476,20 @@ def test_list_pages_run_a_fixed_number_of_queries(client, world, django_assert_m
     _many(world, 14, own_project=own_project, day_offset=2)
     with django_assert_max_num_queries(len(few)):
         assert client.get(url).status_code == 200
+
+
+def test_each_role_lands_on_its_page(client, world):
+    partner_secretary = UserFactory.secretary(branch=world.community)
+    expected = {
+        world.community_secretary: reverse("volunteers:community_detail", args=[world.community.pk]),
+        world.member: reverse("volunteers:my_record"),
+        world.unit_secretary: reverse("volunteers:unit_detail", args=[world.unit_branch.pk]),
+        world.staff: reverse("volunteers:community_list"),
+        world.leader: reverse("volunteers:community_list"),
+        partner_secretary: reverse("volunteers:demand_list"),
+    }
+    for user, url in expected.items():
+        client.force_login(user)
+        response = client.get(reverse("volunteers:index"))
+        assert response.status_code == 302 and response.url == url, user
+        assert client.get(url).status_code == 200, user
