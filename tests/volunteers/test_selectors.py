@@ -163,3 +163,42 @@ def test_resident_names_are_masked_except_for_the_community_and_claimer(world):
     assert selectors.resident_name_for(user=world.staff, wish=wish) == "张**"
     wish = services.wish_claim(wish=wish, member=world.member)
     assert selectors.resident_name_for(user=world.member, wish=wish) == "张秀英"
+
+
+def test_whistle_attendance_counts_once_verified(world):
+    register_member(world)
+    whistle = services.whistle_create(
+        acting_user=world.community_secretary,
+        community=world.community,
+        kind="epidemic",
+        title="疫情防控卡点值守",
+        place="小区北门",
+        happens_on=datetime.date(2024, 5, 6),
+        places=4,
+    )
+    services.whistle_respond(whistle=whistle, acting_user=world.member)
+    entry = services.hours_record(
+        member=world.member,
+        whistle=whistle,
+        served_on=datetime.date(2024, 5, 6),
+        starts_at=T(7),
+        ends_at=T(19),
+        description="卡点值守",
+    )
+    assert selectors.member_summary(member=world.member, quarter=Quarter(2024, 2))["verified"] == 0
+
+    services.hours_decide(entry=entry, acting_user=world.community_secretary, verify=True)
+
+    summary = selectors.member_summary(member=world.member, quarter=Quarter(2024, 2))
+    assert summary["verified"] == 720 and summary["on_target"]
+
+
+def test_the_member_page_shows_the_shanghai_quarter_at_midnight(client, world, served, monkeypatch):
+    # 16:30 UTC on 31 March is 00:30 on 1 April in Shanghai: the page shows Q2 and only the
+    # 6 verified hours of 1 April, not the 10 of 31 March.
+    monkeypatch.setattr(timezone, "now", lambda: at_utc(2024, 3, 31, 16, 30))
+    client.force_login(world.member)
+    response = client.get("/volunteers/me/")
+    html = response.content.decode()
+    assert "2024年第2季度" in html
+    assert response.context["summary"]["verified"] == 360
