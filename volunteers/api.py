@@ -8,7 +8,9 @@ which decide who may claim, log and verify (PermissionDenied → 403). Phone num
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -17,6 +19,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from pairing import scope
 from pairing.api import BranchRefSerializer
+from pairing.choices import Role
 from twinning.api import IdFilter, ScopedPrimaryKeyRelatedField
 
 from . import selectors, services
@@ -312,6 +315,9 @@ class HourEntryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=HourEntryCreateSerializer, responses={201: HourEntrySerializer})
     def create(self, request, *args, **kwargs):
+        if request.user.role != Role.MEMBER:
+            # As on the page: only members log hours; say so before looking at the body.
+            raise PermissionDenied(_("只有在职党员可以进行此操作。"))
         serializer = HourEntryCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = {k: v for k, v in serializer.validated_data.items() if v is not None}
