@@ -433,8 +433,10 @@ def _figure_cells(ws, headers, row: dict, missed: set[str]):
             cells.append(_cell(ws, value, number_format="0.00"))
         elif key in FIGURE_KEYS and value is None:
             cells.append(_cell(ws, None))  # does not apply to this branch
+        elif key in FIGURE_KEYS and key not in missed:
+            cells.append(value)  # a plain integer: no style, the cheapest cell to stream
         elif key in FIGURE_KEYS:
-            cells.append(_cell(ws, value, number_format="0", fill=RED if key in missed else None))
+            cells.append(_cell(ws, value, number_format="0", fill=RED))
         else:
             cells.append(_cell(ws, value if value is not None else ""))
     return cells
