@@ -66,14 +66,15 @@ clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 define DEMO_LOGINS
-Demo logins (password for all: Twinning@2024)
+Demo logins (password for all: Twinning@2024):
   staff_city           组织部工作人员  信阳市
   staff_county         组织部工作人员  商城县
   leader_city          领导            信阳市
   leader_county        领导            商城县
-  secretary_helper     支部书记        an organ branch (机关)
-  secretary_partner    支部书记        a village branch (农村)
-  community_secretary  社区党组织书记  a community
-  member               在职党员        self
+  secretary_helper     支部书记        an organ (机关) branch in 商城县
+  secretary_partner    支部书记        a village (农村) branch in 商城县
+  community_secretary  社区党组织书记  a community in 平桥区
+  member               在职党员        self (a branch of 市委办公室)
+(python manage.py seed_demo prints them again with names and branches.)
 endef
 export DEMO_LOGINS

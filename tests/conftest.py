@@ -8,12 +8,16 @@ Tests that need a service outside the embedded shape say so with a mark (or a fi
 - ``@pytest.mark.postgres`` / ``requires_postgres``: the PostgreSQL backend (DATABASE_URL);
 - ``@pytest.mark.celery_worker`` / ``requires_celery_worker``: a real worker on Redis.
 
+Every other test runs Celery tasks eagerly in-process, even when REDIS_URL is set (as under
+.ci/run): a worker could not see the test database.
+
 Without the service the test is skipped with a one-line reason. With
 ``TWINNING_REQUIRE_SERVICES=1`` (set by .ci/run, which always provides them) it fails instead,
 so that CI never passes by skipping.
 """
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -65,6 +69,22 @@ _MARK_CHECKS = {
 }
 
 
+@pytest.hookimpl(trylast=True)  # after sub-conftests have added their marks (tests/browser/)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Turn a missing service into a skip mark, so the skip line names the test and the reason."""
+    if services_required():
+        return  # pytest_runtest_setup fails these instead
+    reasons: dict[str, str | None] = {}
+    for item in items:
+        for mark, check in _MARK_CHECKS.items():
+            if item.get_closest_marker(mark) is not None:
+                if mark not in reasons:
+                    reasons[mark] = check()
+                if reasons[mark]:
+                    item.add_marker(pytest.mark.skip(reason=reasons[mark]))
+                    break
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for mark, check in _MARK_CHECKS.items():
         if item.get_closest_marker(mark) is not None:
@@ -93,6 +113,26 @@ def requires_celery_worker() -> None:
     reason = celery_worker_missing_reason()
     if reason:
         unavailable(reason)
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_unless_worker(request, settings) -> Iterator[None]:
+    """Tasks run eagerly in tests, whatever REDIS_URL says: a worker process cannot see the test
+    database, let alone a test's uncommitted rows. Only ``celery_worker`` tests use the real worker."""
+    if request.node.get_closest_marker("celery_worker") is not None:
+        yield
+        return
+    from twinning.celery import app
+
+    previous = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CELERY_TASK_EAGER_PROPAGATES = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = previous
 
 
 @pytest.fixture(autouse=True)

@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twinning.settings")
 app = Celery("twinning")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The project package is not an installed app, so its own tasks module is named explicitly.
+app.autodiscover_tasks(["twinning"])

@@ -4,7 +4,7 @@ Everything under tests/browser/ gets the ``browser`` mark, so it is skipped with
 reason where /usr/bin/chromium is missing (and fails instead under TWINNING_REQUIRE_SERVICES=1).
 
 Fixtures:
-- ``browser``      one headless Chromium per test session;
+- ``browser``      one headless Chromium for the whole tests/browser/ package;
 - ``page``         a fresh context per test: desktop 1280x800, zh-CN;
 - ``phone_page``   a fresh context per test: 390x844, mobile, touch, zh-CN;
 - ``login``        ``login(page, live_server, username, password)`` through the real login form;
@@ -20,10 +20,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API runs an asyncio event loop in this thread; Django would otherwise refuse
-# ORM calls from test code ("You cannot call this from an async context").
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 BROWSER_DIR = Path(__file__).resolve().parent
 SCREENSHOT_DIR = BROWSER_DIR.parent.parent / "artifacts" / "screenshots"
@@ -48,15 +44,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+# Package scope: one Chromium for all of tests/browser/ (collected together), stopped after the
+# last browser test so that the rest of the suite runs without Playwright's event loop.
+@pytest.fixture(scope="package")
 def _playwright(chromium_path: Path) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        yield playwright
+    # While Playwright's sync API is started, its asyncio loop counts as running in this thread and
+    # Django would refuse ORM calls from test code ("You cannot call this from an async context").
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            yield playwright
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(_playwright, chromium_path: Path) -> Iterator[object]:
     browser = _playwright.chromium.launch(executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS)
     yield browser
