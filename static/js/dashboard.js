@@ -20,16 +20,35 @@
     charts.push(chart);
   }
 
-  function line(id, labels, values, name) {
+  function line(id, labels, values, name, percent) {
+    const el = document.getElementById(id);
+    if (!el || !labels) return;
+    const chart = echarts.init(el);
+    chart.setOption({
+      tooltip: {
+        trigger: "axis",
+        valueFormatter: (v) => (v == null ? "—" : percent ? v.toFixed(2) + "%" : v),
+      },
+      grid: { left: 45, right: 10, top: 20, bottom: 30 },
+      xAxis: { type: "category", data: labels },
+      yAxis: percent
+        ? { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } }
+        : { type: "value", min: 0 },
+      series: [{ type: "line", name: name, data: values, itemStyle: { color: "#c8102e" }, connectNulls: false }],
+    });
+    charts.push(chart);
+  }
+
+  function columns(id, labels, values, name) {
     const el = document.getElementById(id);
     if (!el || !labels) return;
     const chart = echarts.init(el);
     chart.setOption({
       tooltip: { trigger: "axis" },
-      grid: { left: 40, right: 10, top: 20, bottom: 30 },
+      grid: { left: 45, right: 10, top: 20, bottom: 30 },
       xAxis: { type: "category", data: labels },
-      yAxis: { type: "value" },
-      series: [{ type: "line", name: name, data: values, smooth: true, itemStyle: { color: "#c8102e" } }],
+      yAxis: { type: "value", min: 0 },
+      series: [{ type: "bar", name: name, data: values, barMaxWidth: 48, itemStyle: { color: "#f0a020" } }],
     });
     charts.push(chart);
   }
@@ -38,7 +57,7 @@
     { name: "结对覆盖率", data: data.coverage, color: "#c8102e" },
     { name: "优化率", data: data.optimisation, color: "#f0a020" },
   ]);
-  if (data.theme_days) line("chart-theme-days", data.theme_days.labels, data.theme_days.rates, "主题党日达标率");
-  if (data.hours) line("chart-hours", data.hours.labels, data.hours.values, "核实服务时长");
+  if (data.theme_days) line("chart-theme-days", data.theme_days.labels, data.theme_days.rates, "主题党日达标率", true);
+  if (data.hours) columns("chart-hours", data.hours.labels, data.hours.values, "核实服务时长（小时）");
   window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
 })();
