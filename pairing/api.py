@@ -49,10 +49,10 @@ class RegionRefSerializer(serializers.ModelSerializer):
 class BranchSerializer(serializers.ModelSerializer):
     """A branch as its detail page shows it: the phone masked unless the reader is staff in scope."""
 
-    county = RegionRefSerializer(read_only=True)
-    township = RegionRefSerializer(read_only=True)
-    region = RegionRefSerializer(read_only=True)
-    unit = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    county = RegionRefSerializer(read_only=True, allow_null=True)
+    township = RegionRefSerializer(read_only=True, allow_null=True)
+    region = RegionRefSerializer(read_only=True, allow_null=True)
+    unit = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     secretary_phone = serializers.SerializerMethodField()
     current_grade = serializers.ChoiceField(choices=Grade.choices, read_only=True, allow_null=True)
     is_optimised = serializers.BooleanField(read_only=True)

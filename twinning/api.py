@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import include, path
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -69,6 +70,17 @@ class BoundedIntegerField(serializers.IntegerField):
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 0)
         kwargs.setdefault("max_value", 2**31 - 1)
+        super().__init__(**kwargs)
+
+
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$", "example": "09:30"})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in Asia/Shanghai, "HH:MM" (no offset): OpenAPI's ``format: time`` would
+    demand an offset, and an aware time cannot be stored in a time column."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%H:%M")
+        kwargs.setdefault("input_formats", ["%H:%M", "%H:%M:%S"])
         super().__init__(**kwargs)
 
 

@@ -20,7 +20,7 @@ from accounts.models import User
 from pairing import scope
 from pairing.api import BranchRefSerializer
 from pairing.choices import Role
-from twinning.api import IdFilter, ScopedPrimaryKeyRelatedField
+from twinning.api import IdFilter, LocalTimeField, ScopedPrimaryKeyRelatedField
 
 from . import selectors, services
 from .choices import HourStatus, OpenClosed, RegistrationKind, RegistrationStatus
@@ -235,6 +235,8 @@ class WishViewSet(viewsets.ReadOnlyModelViewSet):
 class HourEntrySerializer(serializers.ModelSerializer):
     member = PersonSerializer(read_only=True)
     community = BranchRefSerializer(read_only=True)
+    starts_at = LocalTimeField(read_only=True)
+    ends_at = LocalTimeField(read_only=True)
 
     class Meta:
         model = HourEntry
@@ -273,8 +275,8 @@ class HourEntryCreateSerializer(serializers.Serializer):
     """One of ``project``, ``wish`` or ``whistle``: what the member served (the service checks it was claimed)."""
 
     served_on = serializers.DateField()
-    starts_at = serializers.TimeField()
-    ends_at = serializers.TimeField()
+    starts_at = LocalTimeField()
+    ends_at = LocalTimeField()
     description = serializers.CharField(max_length=300)
     project = ScopedPrimaryKeyRelatedField(scoped=_projects, model=Project, required=False, allow_null=True)
     wish = ScopedPrimaryKeyRelatedField(scoped=_wishes, model=Wish, required=False, allow_null=True)
