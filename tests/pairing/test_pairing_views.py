@@ -124,7 +124,7 @@ def test_write_views_reject_outsider_with_404(client, outsider, pairing, url_nam
 def test_staff_dissolve_with_reason_and_see_history(client, owner, pairing):
     login(client, owner)
     response = client.post(reverse("pairing:pairing_dissolve", args=[pairing.pk]), {"reason": ""})
-    assert response.status_code == 400 and "这个字段是必填项" in response.content.decode()
+    assert response.status_code == 400 and "必填项" in response.content.decode()
     response = client.post(reverse("pairing:pairing_dissolve", args=[pairing.pk]), {"reason": "单位撤并"}, follow=True)
     page = response.content.decode()
     assert "已解除结对" in page and "单位撤并" in page and "结对中 → 已解除" in page
