@@ -18,7 +18,9 @@ from collections import Counter
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
@@ -49,8 +51,22 @@ def real_ids(world) -> dict[str, int]:
     }
 
 
+@pytest.fixture
+def connections_kept_open():
+    """The WSGI handler closes database connections at the start and end of each request; inside
+    a test's transaction that would close it under the test (PostgreSQL). Django's test client
+    disconnects the same handlers."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
 @pytest.mark.schemathesis
-def test_fuzz_api_finds_no_server_errors_or_schema_violations(world):
+def test_fuzz_api_finds_no_server_errors_or_schema_violations(world, connections_kept_open):
     token = Token.objects.create(user=world.mine.staff)
     headers = {"Authorization": f"Token {token.key}"}
     app = get_wsgi_application()
