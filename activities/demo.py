@@ -152,6 +152,10 @@ def seed_joint_activities(rng: random.Random, pairings: list[Pairing], today: da
     return len(rows)
 
 
+def _month_end(year: int, month: int) -> datetime.date:
+    return datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)
+
+
 def seed_key_tasks(seed: int, today: datetime.date) -> int:
     county = Region.objects.filter(name=DEMO_COUNTY, level="county").first()
     if county is None:
@@ -160,11 +164,14 @@ def seed_key_tasks(seed: int, today: datetime.date) -> int:
     task_list = KeyTaskList.objects.filter(region=county, year=today.year, half=half).first()
     if task_list is None:
         task_list = KeyTaskList.objects.create(region=county, year=today.year, half=half)
-        end = datetime.date(today.year, 6, 30) if half == Half.FIRST else datetime.date(today.year, 12, 31)
+        # Items fall due through the half year (two months apart, the last at its end), so the
+        # demo's progress figures have items already due.
+        first_month = 1 if half == Half.FIRST else 7
         KeyTask.objects.bulk_create(
             [
-                KeyTask(task_list=task_list, title=t, description=d, due_on=end, order=i)
+                KeyTask(task_list=task_list, title=t, description=d, due_on=_month_end(today.year, due_month), order=i)
                 for i, (t, d) in enumerate(N_TASKS, start=1)
+                for due_month in [min(first_month + 2 * i - 1, first_month + 5)]
             ]
         )
     tasks = list(task_list.tasks.all())
