@@ -9,6 +9,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -28,8 +29,25 @@ from .models import KeyTask, KeyTaskList, KeyTaskReport, ThemeDay
 # --- theme Party days -------------------------------------------------------------------------
 
 
+class StoredFileSerializer(serializers.Serializer):
+    """A photo or attachment: its URL is the page's file view, which applies the scope rule."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="original_name", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    def __init__(self, *args, url_name: str, **kwargs):
+        self.url_name = url_name
+        super().__init__(*args, **kwargs)
+
+    def get_url(self, obj) -> str:
+        return self.context["request"].build_absolute_uri(reverse(self.url_name, args=[obj.pk]))
+
+
 class ThemeDaySerializer(serializers.ModelSerializer):
     recorded_by_branch = BranchRefSerializer(read_only=True)
+    photos = StoredFileSerializer(many=True, read_only=True, url_name="activities:theme_day_photo")
+    attachments = StoredFileSerializer(many=True, read_only=True, url_name="activities:theme_day_attachment")
     helper = BranchRefSerializer(source="pairing.helper", read_only=True)
     partner = BranchRefSerializer(source="pairing.partner", read_only=True)
 
@@ -51,6 +69,8 @@ class ThemeDaySerializer(serializers.ModelSerializer):
             "return_reason",
             "reviewed_at",
             "created_at",
+            "photos",
+            "attachments",
         ]
 
 
@@ -91,7 +111,7 @@ class ThemeDayViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = ThemeDay.objects.none()
 
     def get_queryset(self):
-        return selectors.theme_day_list(user=self.request.user)
+        return selectors.theme_day_list(user=self.request.user).prefetch_related("photos", "attachments")
 
     def get_serializer_class(self):
         if self.action == "create":

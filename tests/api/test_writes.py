@@ -253,3 +253,26 @@ def test_community_secretary_verifies_and_rejects_hours(world):
     again = client.post(f"/api/v1/hours/{pk}/reject/", {"reason": "重复"}, format="json")
     assert again.status_code == 400
     assert HourEntry.objects.get(pk=pk).status == HourStatus.VERIFIED
+
+
+def test_theme_day_photos_are_linked_through_the_scoped_file_view(world, client):
+    from activities import services as activity_services
+    from tests.activities.conftest import image_upload
+
+    theme_day = activity_services.theme_day_record(
+        pairing=world.mine.pairing,
+        acting_user=world.mine.helper_sec,
+        held_on=datetime.date(2024, 4, 5),
+        theme="清明祭扫",
+        place="烈士陵园",
+        helper_attendance=2,
+        partner_attendance=3,
+        photos=[image_upload()],
+    )
+    body = client_for(world.mine.partner_sec).get(f"/api/v1/theme-days/{theme_day.pk}/").json()
+    assert len(body["photos"]) == 1
+    url = body["photos"][0]["url"]
+    client.force_login(world.mine.partner_sec)
+    assert client.get(url).status_code == 200
+    client.force_login(world.other.partner_sec)
+    assert client.get(url).status_code == 404
