@@ -83,7 +83,8 @@ def roster_upload(request):
     if request.method != "POST":
         return render(request, "pairing/roster/upload.html", {"form": RosterUploadForm()})
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD_BYTES + REQUEST_SLACK:
-        # Refuse before Django reads the body into a temporary file.
+        # Refuse by Content-Length without looking at the file (RequestLimitsMiddleware's global
+        # limit is larger, so the body may already be parsed, but it is never validated or kept).
         message = _("文件超过 %(max)d MB 的上限，请分批导入。") % {"max": MAX_UPLOAD_BYTES // (1024 * 1024)}
         context = {"form": RosterUploadForm(), "upload_error": message}
         return render(request, "pairing/roster/upload.html", context, status=413)

@@ -54,6 +54,7 @@ def test_it_rejects_roles_without_write_rights(client, world, url):  # noqa: F81
         assert client.get(url).status_code == 403
     assert client.post(UPLOAD, {"file": roster_bytes([row("C0001")])}).status_code == 403
     assert client.post(CONFIRM, {"token": "0" * 32}).status_code == 403
+    assert client.post(CANCEL, {"token": "0" * 32}).status_code == 403
     assert not Branch.objects.filter(code="C0001").exists()
 
 
@@ -168,12 +169,15 @@ def test_wrong_extension_is_refused_next_to_the_field(client, world):  # noqa: F
     assert "请上传 .xlsx 格式" in response.content.decode() and stored_uploads() == []
 
 
-def test_an_oversized_request_is_refused_before_reading(client, world):  # noqa: F811
+def test_an_oversized_upload_is_refused_and_not_kept(client, world):  # noqa: F811
     login(client, world.staff_county)
+    big = io.BytesIO(b"PK" + b"\0" * (11 * 1024 * 1024))
+    big.name = "roster.xlsx"
 
-    response = client.post(UPLOAD, {"file": io.BytesIO(b"x")}, CONTENT_LENGTH=str(11 * 1024 * 1024))
+    response = client.post(UPLOAD, {"file": big})
 
     assert response.status_code == 413 and "10 MB" in response.content.decode()
+    assert stored_uploads() == [] and not Branch.objects.exists()
 
 
 def test_it_rejects_outsider_confirming_someone_elses_upload(client, world):  # noqa: F811
