@@ -308,6 +308,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",  # operations are grouped by collection (branches, hours, ...)
     # Several models have a "status" or "level": name each choice set once.
     "ENUM_NAME_OVERRIDES": {
         "GradeEnum": "pairing.choices.Grade",
