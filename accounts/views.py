@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pairing import scope, selectors
@@ -17,7 +18,7 @@ def home(request):
     context = {"role": user.role, "Role": Role}
     if user.is_superuser or user.role in REGION_SCOPED_ROLES:
         context["summary"] = selectors.scope_summary(user=user)
-        context["scope_name"] = user.region.name if user.region_id else "全部"
+        context["scope_name"] = user.region.name if user.region_id else _("全部")
     if user.branch_id:
         branch = selectors.branch_get(user=user, pk=user.branch_id)
         context["branch"] = branch

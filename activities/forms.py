@@ -6,6 +6,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ActivityKind, Half, TaskProgress
@@ -38,7 +39,10 @@ def _photo_field(label):
     return MultipleFileField(
         label=label,
         widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment", "multiple": True}),
-        help_text=_("可直接拍照，可多选；JPG/PNG/WebP，每张不超过 %(mb)d MB。") % {"mb": MAX_IMAGE_BYTES // 2**20},
+        help_text=lazy(
+            lambda: _("可直接拍照，可多选；JPG/PNG/WebP，每张不超过 %(mb)d MB。") % {"mb": MAX_IMAGE_BYTES // 2**20},
+            str,
+        )(),
     )
 
 
@@ -53,7 +57,9 @@ class ThemeDayForm(forms.Form):
     attachments = MultipleFileField(
         label=_("附件（可选）"),
         widget=MultipleFileInput(attrs={"accept": ".pdf,.doc,.docx,.xls,.xlsx", "multiple": True}),
-        help_text=_("PDF、Word、Excel，每个不超过 %(mb)d MB。") % {"mb": MAX_ATTACHMENT_BYTES // 2**20},
+        help_text=lazy(
+            lambda: _("PDF、Word、Excel，每个不超过 %(mb)d MB。") % {"mb": MAX_ATTACHMENT_BYTES // 2**20}, str
+        )(),
     )
 
     def __init__(self, *args, pairing, **kwargs):

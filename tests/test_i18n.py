@@ -1,0 +1,264 @@
+"""English through Django i18n: the catalogue is complete, compiled, and the pages switch language.
+
+The UI's source strings are Simplified Chinese (zh-hans, the default); locale/en/LC_MESSAGES holds
+the English catalogue. See docs/i18n.md for how to update it.
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import translation
+
+from tests.factories import PASSWORD, RegionFactory, UserFactory
+
+LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
+PO_PATH = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po"
+MO_PATH = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.mo"
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
+
+
+@dataclass
+class Entry:
+    msgid: str = ""
+    msgid_plural: str | None = None
+    msgctxt: str | None = None
+    msgstr: dict[int, str] = field(default_factory=dict)
+    flags: set[str] = field(default_factory=set)
+    obsolete: bool = False
+    line: int = 0
+
+
+def parse_po(path: Path) -> list[Entry]:
+    """A small .po reader: enough for the catalogues makemessages writes (no dependency needed)."""
+    entries: list[Entry] = []
+    entry = Entry()
+    current: tuple[str, int | None] | None = None
+
+    def flush():
+        nonlocal entry, current
+        if entry.msgid or entry.msgstr or entry.msgid_plural is not None:
+            entries.append(entry)
+        entry, current = Entry(), None
+
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            flush()
+            continue
+        if line.startswith("#~"):
+            entry.obsolete = True
+            continue
+        if line.startswith("#,"):
+            entry.flags |= {flag.strip() for flag in line[2:].split(",") if flag.strip()}
+            continue
+        if line.startswith("#"):
+            continue
+        match = re.match(r"^(msgctxt|msgid_plural|msgid|msgstr)(?:\[(\d+)\])?\s+(\".*\")$", line)
+        if match:
+            keyword, index, literal = match.group(1), match.group(2), ast.literal_eval(match.group(3))
+            if keyword == "msgid" and not entry.line:
+                entry.line = number
+            current = (keyword, int(index) if index is not None else None)
+        elif line.startswith('"') and current:
+            literal = ast.literal_eval(line)
+        else:
+            raise AssertionError(f"{path}:{number}: cannot parse {raw!r}")
+        keyword, index = current
+        if keyword == "msgstr":
+            key = index or 0
+            entry.msgstr[key] = entry.msgstr.get(key, "") + literal if match is None else literal
+        elif keyword == "msgid_plural":
+            entry.msgid_plural = (entry.msgid_plural or "") + literal if match is None else literal
+        elif keyword == "msgctxt":
+            entry.msgctxt = (entry.msgctxt or "") + literal if match is None else literal
+        else:
+            entry.msgid = entry.msgid + literal if match is None else literal
+    flush()
+    return entries
+
+
+def messages(path: Path = PO_PATH) -> list[Entry]:
+    return [e for e in parse_po(path) if e.msgid and not e.obsolete]
+
+
+def describe(entry: Entry) -> str:
+    return f"line {entry.line}: {entry.msgid!r}"
+
+
+# --- the catalogue --------------------------------------------------------------------------
+
+
+def test_catalogue_has_entries():
+    assert len(messages()) > 500
+
+
+def test_catalogue_has_no_untranslated_entries():
+    missing = [describe(e) for e in messages() if not e.msgstr or not all(e.msgstr.values())]
+    assert not missing, "untranslated entries:\n" + "\n".join(missing)
+
+
+def test_catalogue_has_no_fuzzy_entries():
+    fuzzy = [describe(e) for e in parse_po(PO_PATH) if "fuzzy" in e.flags]
+    assert not fuzzy, "fuzzy entries (ignored by gettext):\n" + "\n".join(fuzzy)
+
+
+# English text may quote the Chinese words a roster spreadsheet must contain (headers and values).
+QUOTED_CHINESE = {
+    "支部编码",
+    "支部名称",
+    "支部名册",
+    "示例",
+    "机关",
+    "企业",
+    "事业",
+    "农村",
+    "社区",
+    "其他",
+    "市直",
+    "县区",
+}
+QUOTED_CHINESE |= {"好", "中", "差", "强", "弱", "是", "否"}
+
+
+def test_translations_are_english():
+    chinese = []
+    for entry in messages():
+        words = set(re.findall(r"[\u4e00-\u9fff]+", " ".join(entry.msgstr.values())))
+        if words - QUOTED_CHINESE:
+            chinese.append(f"{describe(entry)} -> {sorted(words - QUOTED_CHINESE)}")
+    assert not chinese, "English translations with Chinese in them:\n" + "\n".join(chinese)
+
+
+def test_placeholders_survive_translation():
+    broken = []
+    for entry in messages():
+        for index, text in entry.msgstr.items():
+            source = entry.msgid_plural if index and entry.msgid_plural is not None else entry.msgid
+            if sorted(PLACEHOLDER.findall(source)) != sorted(PLACEHOLDER.findall(text)):
+                broken.append(describe(entry))
+    assert not broken, "placeholders differ between msgid and msgstr:\n" + "\n".join(broken)
+
+
+def test_plural_forms_header_is_english():
+    header = next(e for e in parse_po(PO_PATH) if e.msgid == "").msgstr[0]
+    assert "Language: en\n" in header
+    assert "Plural-Forms: nplurals=2; plural=(n != 1);" in header
+
+
+def test_compiled_catalogue_matches_the_po_file():
+    """django.mo is committed; it must be compiled from the current django.po."""
+    with MO_PATH.open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    stale = []
+    for entry in messages():
+        if entry.msgid_plural is not None:
+            got = [compiled.ngettext(entry.msgid, entry.msgid_plural, n) for n in (1, 2)]
+            want = [entry.msgstr[0], entry.msgstr[1]]
+        elif entry.msgctxt is not None:
+            got, want = compiled.pgettext(entry.msgctxt, entry.msgid), entry.msgstr[0]
+        else:
+            got, want = compiled.gettext(entry.msgid), entry.msgstr[0]
+        if got != want:
+            stale.append(describe(entry))
+    assert not stale, "django.mo is out of date (run `make messages`):\n" + "\n".join(stale[:20])
+
+
+def test_catalogue_covers_every_string_in_the_source(tmp_path, settings, monkeypatch):
+    """makemessages over the source finds nothing the committed catalogue lacks."""
+    if not shutil.which("xgettext") or not shutil.which("msgmerge"):
+        pytest.skip("GNU gettext not installed (apt-get install gettext)")
+    target = tmp_path / "en" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    shutil.copy(PO_PATH, target / "django.po")
+    settings.LOCALE_PATHS = [tmp_path]
+    monkeypatch.chdir(settings.BASE_DIR)
+    call_command(
+        "makemessages",
+        locale=["en"],
+        ignore_patterns=[".venv", "node_modules", "static", "staticfiles", "artifacts", "tests", ".test-media"],
+        no_obsolete=True,
+        verbosity=0,
+    )
+    committed = {(e.msgctxt, e.msgid) for e in messages()}
+    fresh = messages(target / "django.po")
+    new = [describe(e) for e in fresh if (e.msgctxt, e.msgid) not in committed]
+    untranslated = [describe(e) for e in fresh if not all(e.msgstr.values()) or "fuzzy" in e.flags]
+    assert not new and not untranslated, (
+        "strings in the source without an English translation (run `make messages` and translate):\n"
+        + "\n".join(new or untranslated)
+    )
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+
+def test_choices_and_form_help_follow_the_active_language():
+    from activities.forms import ThemeDayForm
+    from pairing.choices import Role
+
+    with translation.override("en"):
+        assert Role.STAFF.label == "Organisation Dept. staff"
+        # Built at import time, so it must stay lazy to follow the language of each request.
+        assert str(ThemeDayForm.base_fields["photos"].help_text).startswith("Take photos")
+    with translation.override("zh-hans"):
+        assert Role.STAFF.label == "组织部工作人员"
+        assert str(ThemeDayForm.base_fields["photos"].help_text).startswith("可直接拍照")
+
+
+@pytest.mark.django_db
+def test_login_page_is_chinese_by_default(client):
+    content = client.get(reverse("login")).content.decode()
+    assert "登录" in content
+    assert "Log in" not in content
+
+
+@pytest.mark.django_db
+def test_login_page_in_english_with_the_language_cookie(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(reverse("login"))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert 'lang="en"' in content
+    assert "Log in" in content
+    assert "Branch Twinning Portal" in content
+    assert "登录" not in content
+
+
+@pytest.mark.django_db
+def test_login_page_in_english_with_accept_language(client):
+    content = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9").content.decode()
+    assert "Log in" in content
+
+
+@pytest.mark.django_db
+def test_the_footer_switch_sets_english_for_a_staff_home_page(client):
+    city = RegionFactory(city=True, name="信阳市")
+    staff = UserFactory.staff(region=city)
+    assert client.login(username=staff.username, password=PASSWORD)
+
+    chinese = client.get(reverse("home")).content.decode()
+    assert "退出" in chinese
+    assert "信阳市 · 工作概览" in chinese
+
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("home")})
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+
+    english = client.get(reverse("home")).content.decode()
+    for label in ("Log out", "信阳市 · Overview", "Branch registry", "Organisation Dept. staff", "Home"):
+        assert label in english, label
+    for label in ("退出", "工作概览", "支部名册", "首页"):
+        assert label not in english, label
+
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": reverse("home")})
+    assert "退出" in client.get(reverse("home")).content.decode()
