@@ -9,7 +9,7 @@ PORT   ?= 8000
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint fmt migrations-check check clean
+.PHONY: help venv run test lint fmt migrations-check check clean messages
 
 help:
 	@echo "make run               create .venv, install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint              ruff check + ruff format --check"
 	@echo "make fmt               ruff format + ruff check --fix"
 	@echo "make migrations-check  fail if models changed without a migration"
+	@echo "make messages          update locale/en/LC_MESSAGES/django.po from the source and compile django.mo (needs GNU gettext)"
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.11+ not found (python3.11 or python3)"; exit 1; }
@@ -60,6 +61,12 @@ migrations-check: $(STAMP)
 check: export DEBUG = 1
 check: $(STAMP)
 	$(PY) manage.py check
+
+# Translations (docs/i18n.md): collect new strings into the English catalogue, then compile it.
+messages: export DEBUG = 1
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=node_modules --ignore=static --ignore=staticfiles --ignore=artifacts --ignore=tests --ignore=.test-media
+	msgfmt --check --statistics -o locale/en/LC_MESSAGES/django.mo locale/en/LC_MESSAGES/django.po
 
 clean:
 	rm -rf .pytest_cache .ruff_cache .hypothesis .test-media artifacts
