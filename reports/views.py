@@ -179,9 +179,13 @@ def assessment_index(request):
         request.POST or None, quarters=quarters, initial={"quarter": f"{previous.year}Q{previous.number}"}
     )
     if request.method == "POST" and form.is_valid():
-        export = assessment.assessment_export_start(
-            region=region, quarter=assessment.parse_quarter(form.cleaned_data["quarter"]), acting_user=request.user
-        )
+        try:
+            export = assessment.assessment_export_start(
+                region=region, quarter=assessment.parse_quarter(form.cleaned_data["quarter"]), acting_user=request.user
+            )
+        except QueueUnavailable as exc:
+            messages.error(request, str(exc))
+            return redirect(request.get_full_path())
         return redirect("reports:assessment_detail", pk=export.pk)
     context = {
         "form": form,

@@ -620,7 +620,6 @@ def region_in_scope(*, user, region: Region) -> bool:
 
 def assessment_export_start(*, region: Region, quarter: Quarter, acting_user) -> AssessmentExport:
     """Record an export and queue its build once the row is committed."""
-    from ..tasks import build_assessment
 
     if not region_in_scope(user=acting_user, region=region):
         raise PermissionDenied(_("只有本区域组织部工作人员可以导出考核表。"))
@@ -632,8 +631,24 @@ def assessment_export_start(*, region: Region, quarter: Quarter, acting_user) ->
             weights=weights_for(_city(region)),
             requested_by=acting_user,
         )
-        transaction.on_commit(lambda: build_assessment.delay(export_id=export.pk))
+        transaction.on_commit(lambda: _enqueue_build(export))
     return export
+
+
+def _enqueue_build(export: AssessmentExport) -> None:
+    from kombu.exceptions import OperationalError as BrokerUnavailable
+
+    from ..tasks import build_assessment
+    from .runs import QueueUnavailable
+
+    try:
+        # ignore_result: the page follows the export row; subscribing to a result would wait on a dead Redis.
+        build_assessment.apply_async(kwargs={"export_id": export.pk}, ignore_result=True)
+    except BrokerUnavailable as exc:  # say so instead of failing the page
+        AssessmentExport.objects.filter(pk=export.pk).update(
+            status=AssessmentExport.Status.FAILED, error=_("任务队列暂时不可用，请稍后再试。")
+        )
+        raise QueueUnavailable(_("任务队列暂时不可用，请稍后再试。")) from exc
 
 
 def assessment_export_build(*, export_id: int) -> AssessmentExport:
