@@ -53,11 +53,20 @@
     charts.push(chart);
   }
 
+  // Series names come translated from the page (data-series="a|b"), with the Chinese as fallback.
+  function seriesNames(id, fallback) {
+    const el = document.getElementById(id);
+    const names = el && el.dataset.series ? el.dataset.series.split("|") : [];
+    return fallback.map((name, i) => names[i] || name);
+  }
+
+  const childNames = seriesNames("chart-children", ["结对覆盖率", "优化率"]);
   bars("chart-children", data.names, [
-    { name: "结对覆盖率", data: data.coverage, color: "#c8102e" },
-    { name: "优化率", data: data.optimisation, color: "#f0a020" },
+    { name: childNames[0], data: data.coverage, color: "#c8102e" },
+    { name: childNames[1], data: data.optimisation, color: "#f0a020" },
   ]);
-  if (data.theme_days) line("chart-theme-days", data.theme_days.labels, data.theme_days.rates, "主题党日达标率", true);
-  if (data.hours) columns("chart-hours", data.hours.labels, data.hours.values, "核实服务时长（小时）");
+  if (data.theme_days)
+    line("chart-theme-days", data.theme_days.labels, data.theme_days.rates, seriesNames("chart-theme-days", ["主题党日达标率"])[0], true);
+  if (data.hours) columns("chart-hours", data.hours.labels, data.hours.values, seriesNames("chart-hours", ["核实服务时长（小时）"])[0]);
   window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
 })();

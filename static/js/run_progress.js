@@ -4,7 +4,9 @@
   if (!box) return;
   const bar = document.getElementById("run-bar");
   const status = document.getElementById("run-status");
-  const labels = { queued: "排队中", running: "计算中", done: "已完成", failed: "失败" };
+  // Status words come translated from the page (data-labels="queued|running|done|failed").
+  const words = (box.dataset.labels || "排队中|计算中|已完成|失败").split("|");
+  const labels = { queued: words[0], running: words[1], done: words[2], failed: words[3] };
   function poll() {
     fetch(box.dataset.url, { headers: { Accept: "application/json" } })
       .then((r) => r.json())
