@@ -36,6 +36,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -380,13 +381,14 @@ EXPLANATIONS = [
         "各项完成比例（达到目标记满分，不超过100%）按权重加权平均 × 100，只计有分母的项目，截断保留两位小数。农村、社区等被帮扶支部不计认领项目和社区活动两项。",
     ),
 ]
+# Chinese in the workbook; the assessment page translates them ({% translate label %}).
 WEIGHT_LABELS = {
-    "w_paired": "结对覆盖（已结对支部÷支部数）",
-    "w_theme_days": "主题党日（已确认÷应开展）",
-    "w_n_tasks": "重点任务（完成项÷应完成项）",
-    "w_projects": "认领项目（本年认领÷2）",
-    "w_activities": "社区活动（本季度活动÷1）",
-    "w_members": "党员服务时长（满10小时÷报到党员）",
+    "w_paired": gettext_noop("结对覆盖（已结对支部÷支部数）"),
+    "w_theme_days": gettext_noop("主题党日（已确认÷应开展）"),
+    "w_n_tasks": gettext_noop("重点任务（完成项÷应完成项）"),
+    "w_projects": gettext_noop("认领项目（本年认领÷2）"),
+    "w_activities": gettext_noop("社区活动（本季度活动÷1）"),
+    "w_members": gettext_noop("党员服务时长（满10小时÷报到党员）"),
 }
 
 

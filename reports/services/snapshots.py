@@ -7,6 +7,7 @@ import time
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from pairing.choices import BranchKind, RegionLevel, UnitLevel
 from pairing.models import Branch, OptimisationCampaign, Pairing, Region
@@ -15,7 +16,7 @@ from ..models import ReportRun, Snapshot
 from . import figures as f
 
 LEVEL_LABELS = {UnitLevel.CITY: "市直", UnitLevel.COUNTY: "县区"}
-NO_TOWNSHIP = "县直单位"
+NO_TOWNSHIP = gettext_noop("县直单位")  # stored in snapshots; the dashboard translates it
 # A metric with no row at all (no pairings, no lists) for the region as a whole.
 EMPTY = {
     "theme_days": {"confirmed": 0, "active": 0, "rate": None, "by_month": []},
