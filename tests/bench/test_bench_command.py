@@ -1,0 +1,68 @@
+"""The bench command runs end to end on a small dataset (a smoke test, not a timing assertion)."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from pairing.models import Branch
+from reports.bench.measure import peak_memory, timed
+
+
+@pytest.mark.django_db
+def test_bench_builds_the_dataset_and_prints_one_table():
+    out = io.StringIO()
+    # --no-memory: the memory runs fork and reconnect, which a test's transaction cannot survive.
+    call_command(
+        "bench",
+        "--branches",
+        "2000",
+        "--months",
+        "2",
+        "--runs",
+        "1",
+        "--roster-rows",
+        "300",
+        "--no-memory",
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert Branch.objects.count() >= 2000
+    table = [line for line in text.splitlines() if line.startswith("| ")]
+    assert table[0].startswith("| operation | median of 1 | queries | floor | floor median | ratio")
+    operations = [line.split(" | ")[0][2:] for line in table[1:]]
+    for expected in (
+        "branch list (unfiltered)",
+        "branch detail",
+        "dashboard (leader, city)",
+        "compliance grid (largest county)",
+        "build_reports (whole province)",
+        "assessment workbook (city)",
+        "roster import 300 rows (preview)",
+    ):
+        assert any(op.startswith(expected) for op in operations), (expected, operations)
+    assert any(op.startswith("draw preview (") for op in operations)
+    # Every row has a median and a floor with a ratio.
+    assert all(line.split(" | ")[5].endswith("×") for line in table[1:])
+
+
+@pytest.mark.django_db
+def test_bench_reuses_a_dataset_that_is_big_enough():
+    call_command("seed_demo", "--branches", "300", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("bench", "--branches", "300", "--build-only", stdout=out)
+    assert "already there, reused" in out.getvalue()
+
+
+def test_bench_rejects_bad_arguments():
+    with pytest.raises(CommandError):
+        call_command("bench", "--months", "13", stdout=io.StringIO())
+
+
+def test_timed_takes_the_median_and_peak_memory_reads_a_child():
+    calls = []
+    measure = timed(lambda: calls.append(1), runs=3, count_queries=False, warmup=True)
+    assert len(calls) == 4 and measure.seconds >= 0 and measure.queries is None
+    peak, growth = peak_memory(lambda: bytearray(64 * 2**20))
+    assert peak is not None and growth >= 50
