@@ -262,3 +262,112 @@ def test_the_footer_switch_sets_english_for_a_staff_home_page(client):
 
     client.post(reverse("set_language"), {"language": "zh-hans", "next": reverse("home")})
     assert "退出" in client.get(reverse("home")).content.decode()
+
+
+# --- no Chinese left on English pages -------------------------------------------------------
+
+# Chinese that English pages may show: the footer's language switch names Chinese in Chinese, and
+# help text quotes the words a roster spreadsheet must contain.
+ALLOWED_ON_ENGLISH_PAGES = {"简体中文"} | QUOTED_CHINESE
+CJK_RUN = re.compile(
+    r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]*[\u4e00-\u9fff][\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]*"
+)
+
+
+@pytest.fixture
+def ascii_world():
+    """Data with English names, so any Chinese on an English page comes from the UI itself."""
+    from tests.factories import (
+        BranchFactory,
+        GradeFactory,
+        PairingCampaignFactory,
+        PairingFactory,
+        PartnerBranchFactory,
+    )
+
+    city = RegionFactory(city=True, name="Xinyang")
+    county = RegionFactory(parent=city, name="Shangcheng")
+    township = RegionFactory(parent=county, name="Fengdian")
+    village = RegionFactory(parent=township, name="Yuying")
+    helper = BranchFactory(county=county, name="County office branch", secretary_name="Gao")
+    partner = PartnerBranchFactory(
+        county=county, township=township, region=village, name="Yuying village branch", secretary_name="Xu"
+    )
+    campaign = PairingCampaignFactory(city=city, name="Twinning 2022")
+    pairing = PairingFactory(helper=helper, partner=partner, campaign=campaign)
+    GradeFactory(branch=helper)
+    return {"city": city, "county": county, "helper": helper, "partner": partner, "pairing": pairing}
+
+
+def chinese_on_english_page(client, path: str) -> set[str]:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    html = response.content.decode()
+    assert '<html lang="en">' in html, path
+    return set(CJK_RUN.findall(html)) - ALLOWED_ON_ENGLISH_PAGES
+
+
+STAFF_PAGES = [
+    ("home", {}),
+    ("pairing:branch_list", {}),
+    ("pairing:branch_create", {}),
+    ("pairing:pairing_list", {}),
+    ("pairing:pairing_create", {}),
+    ("pairing:coverage", {}),
+    ("pairing:draw_list", {}),
+    ("pairing:draw_create", {}),
+    ("pairing:roster_upload", {}),
+    ("activities:index", {}),
+    ("activities:compliance", {}),
+    ("activities:task_list_index", {}),
+    ("activities:task_list_create", {}),
+    ("activities:joint_activity_list", {}),
+    ("volunteers:community_list", {}),
+    ("volunteers:demand_list", {}),
+    ("reports:dashboard", {}),
+    ("reports:audit", {}),
+    ("reports:assessment", {}),
+    ("reports:thresholds", {}),
+    ("reports:assessment_weights", {}),
+    ("notice_list", {}),
+]
+
+
+@pytest.mark.django_db
+def test_staff_pages_in_english_have_no_chinese_ui_text(client, ascii_world):
+    staff = UserFactory.staff(region=ascii_world["city"], display_name="Li")
+    assert client.login(username=staff.username, password=PASSWORD)
+    paths = [reverse(name, kwargs=kwargs) for name, kwargs in STAFF_PAGES]
+    paths += [
+        reverse("pairing:branch_detail", args=[ascii_world["helper"].pk]),
+        reverse("pairing:pairing_detail", args=[ascii_world["pairing"].pk]),
+    ]
+    found = {path: runs for path in paths if (runs := chinese_on_english_page(client, path))}
+    assert not found, f"Chinese UI text on English pages: {found}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["secretary", "community_secretary", "member"])
+def test_branch_roles_pages_in_english_have_no_chinese_ui_text(client, ascii_world, role):
+    if role == "community_secretary":
+        from tests.factories import PartnerBranchFactory
+
+        community = PartnerBranchFactory(
+            county=ascii_world["county"],
+            kind="community",
+            name="Xiguan community branch",
+            secretary_name="Cheng",
+            township=ascii_world["partner"].township,
+            region=RegionFactory(parent=ascii_world["partner"].township, name="Xiguan", level="community"),
+        )
+        user = UserFactory.community_secretary(branch=community, display_name="Cheng")
+    elif role == "member":
+        user = UserFactory.member(branch=ascii_world["helper"], display_name="Zhou")
+    else:
+        user = UserFactory.secretary(branch=ascii_world["helper"], display_name="Gao")
+    assert client.login(username=user.username, password=PASSWORD)
+    paths = [reverse("home"), reverse("activities:index"), reverse("volunteers:demand_list")]
+    paths.append(reverse("volunteers:my_record") if role == "member" else reverse("pairing:my_pairing"))
+    found = {path: runs for path in paths if (runs := chinese_on_english_page(client, path))}
+    assert not found, f"Chinese UI text on English pages: {found}"
