@@ -9,7 +9,7 @@ PORT   ?= 8000
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint fmt migrations-check check clean messages
+.PHONY: help venv run test lint fmt migrations-check check clean messages bench loadtest
 
 help:
 	@echo "make run               create .venv, install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -18,6 +18,8 @@ help:
 	@echo "make fmt               ruff format + ruff check --fix"
 	@echo "make migrations-check  fail if models changed without a migration"
 	@echo "make messages          update locale/en/LC_MESSAGES/django.po from the source and compile django.mo (needs GNU gettext)"
+	@echo "make bench             build BENCH_BRANCHES (200000) branches on DATABASE_URL and print the timings (docs/performance.md)"
+	@echo "make loadtest          Locust month-end load against gunicorn + PostgreSQL + Redis on loopback (loadtest/run.sh)"
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.11+ not found (python3.11 or python3)"; exit 1; }
@@ -67,6 +69,19 @@ messages: export DEBUG = 1
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=node_modules --ignore=static --ignore=staticfiles --ignore=artifacts --ignore=tests --ignore=.test-media
 	msgfmt --check --statistics -o locale/en/LC_MESSAGES/django.mo locale/en/LC_MESSAGES/django.po
+
+# Performance (docs/performance.md). bench uses DATABASE_URL (PostgreSQL for real figures).
+BENCH_BRANCHES ?= 200000
+BENCH_ARGS ?=
+bench: export DEBUG = 1
+bench: $(STAMP)
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py bench --branches $(BENCH_BRANCHES) $(BENCH_ARGS)
+
+# DATABASE_URL/REDIS_URL are used when set, else loadtest/run.sh starts throwaway PostgreSQL 15 and
+# Redis on loopback. LOADTEST_USERS (100), LOADTEST_TIME (5m), LOADTEST_BRANCHES (20000).
+loadtest: $(STAMP)
+	bash loadtest/run.sh
 
 clean:
 	rm -rf .pytest_cache .ruff_cache .hypothesis .test-media artifacts

@@ -1,0 +1,176 @@
+"""Month-end load on Twinning: secretaries record theme days with a photo, staff browse the
+lists, leaders read the dashboard. Run by ``loadtest/run.sh`` (``make loadtest``); the plan
+(accounts, pairings, ids to browse) comes from loadtest/prepare.py. Traffic goes to --host only
+(127.0.0.1 in run.sh).
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import itertools
+import json
+import os
+import random
+import re
+import threading
+
+from locust import HttpUser, between, task
+
+with open(os.environ.get("LOADTEST_PLAN", os.path.join(os.path.dirname(__file__), "plan.json"))) as source:
+    PLAN = json.load(source)
+
+_lock = threading.Lock()
+_secretaries = itertools.cycle(PLAN["secretaries"])
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _photo() -> bytes:
+    """A small real JPEG (about 60 KB, 800×600), made once."""
+    from PIL import Image
+
+    image = Image.effect_noise((800, 600), 40).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+PHOTO = _photo()
+
+
+class Portal(HttpUser):
+    abstract = True
+    wait_time = between(*(float(x) for x in os.environ.get("LOADTEST_WAIT", "0.2,1.0").split(",")))
+    username = ""
+
+    def on_start(self):
+        response = self.client.get("/accounts/login/", name="login page")
+        token = CSRF.search(response.text)
+        response = self.client.post(
+            "/accounts/login/",
+            {
+                "username": self.username,
+                "password": PLAN["password"],
+                "csrfmiddlewaretoken": token.group(1) if token else "",
+            },
+            headers={"Referer": self.host + "/accounts/login/"},
+            name="login",
+        )
+        if "/accounts/login/" in response.url:
+            response.failure(f"login failed for {self.username}")
+
+    def page(self, url: str, name: str):
+        with self.client.get(url, name=name, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"{response.status_code}")
+
+
+class Secretary(Portal):
+    """Records a theme day with a photo for their pairing, then looks at it and the activities."""
+
+    weight = 6
+
+    def on_start(self):
+        with _lock:
+            account = next(_secretaries)
+        self.username, self.pairing = account["username"], account["pairing"]
+        super().on_start()
+
+    @task(3)
+    def record_theme_day(self):
+        url = f"/activities/pairings/{self.pairing}/theme-days/new/"
+        form = self.client.get(url, name="theme day form")
+        token = CSRF.search(form.text)
+        data = {
+            "csrfmiddlewaretoken": token.group(1) if token else "",
+            "held_on": datetime.date.today().isoformat(),
+            "theme": "学习贯彻党的二十大精神",
+            "place": "村党群服务中心",
+            "helper_attendance": "5",
+            "partner_attendance": "6",
+            "summary": "月末主题党日（压测）",
+        }
+        files = {"photos": (f"photo{random.randrange(10**6)}.jpg", PHOTO, "image/jpeg")}
+        with self.client.post(
+            url,
+            data=data,
+            files=files,
+            headers={"Referer": self.host + url},
+            name="theme day record (photo)",
+            catch_response=True,
+        ) as response:
+            # Success redirects to the theme day's page; a form shown again means it was refused.
+            if response.status_code != 200 or "/activities/theme-days/" not in response.url:
+                response.failure(f"not recorded: {response.status_code} {response.url}")
+
+    @task(2)
+    def activities(self):
+        self.page("/activities/", "activities index")
+
+    @task(1)
+    def my_pairing(self):
+        self.page("/pairings/mine/", "my pairing")
+
+
+class Staff(Portal):
+    """Organisation department staff browsing the branch list, details, pairings and the grid."""
+
+    weight = 3
+
+    def on_start(self):
+        self.username = random.choice(PLAN["staff"])
+        super().on_start()
+
+    @task(3)
+    def branch_list(self):
+        self.page("/branches/", "branch list")
+
+    @task(2)
+    def branch_list_filtered(self):
+        self.page(f"/branches/?county={random.choice(PLAN['counties'])}&optimised=no", "branch list (filtered)")
+
+    @task(1)
+    def branch_list_deep(self):
+        self.page(f"/branches/?page={random.randint(1, PLAN['pages'])}", "branch list (random page)")
+
+    @task(3)
+    def branch_detail(self):
+        with self.client.get(
+            f"/branches/{random.choice(PLAN['branch_ids'])}/", name="branch detail", catch_response=True
+        ) as response:
+            if response.status_code not in (200, 404):  # 404: a branch outside a county staff's scope
+                response.failure(f"{response.status_code}")
+            else:
+                response.success()
+
+    @task(2)
+    def pairings(self):
+        self.page("/pairings/", "pairing list")
+
+    @task(1)
+    def compliance(self):
+        self.page(f"/activities/compliance/?county={random.choice(PLAN['counties'])}", "compliance grid")
+
+
+class Leader(Portal):
+    """Leaders on the dashboard and a county's drill-down."""
+
+    weight = 1
+
+    def on_start(self):
+        self.username = random.choice(PLAN["leaders"])
+        super().on_start()
+
+    @task(2)
+    def dashboard(self):
+        self.page("/reports/", "dashboard")
+
+    @task(1)
+    def drill_down(self):
+        with self.client.get(
+            f"/reports/?region={random.choice(PLAN['counties'])}", name="dashboard (county)", catch_response=True
+        ) as response:
+            if response.status_code not in (200, 404):  # a county leader sees only their county
+                response.failure(f"{response.status_code}")
+            else:
+                response.success()

@@ -1,0 +1,55 @@
+"""Load-test accounts: one branch secretary per active pairing (up to LOADTEST_SECRETARIES, default 200).
+
+Run with ``python manage.py shell -c "exec(open('loadtest/prepare.py').read())"`` on a seeded
+database (seed_demo or bench --build-only). Idempotent: accounts are named ``lt_sec_<pairing id>``.
+Writes the accounts and the places the other users browse to LOADTEST_PLAN (default
+loadtest/plan.json) for the locustfile. Demo password for all: Twinning@2024.
+"""
+
+import json
+import os
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+
+from accounts.demo import DEMO_PASSWORD
+from pairing.choices import RegionLevel, Role
+from pairing.models import Branch, Pairing, PairingStatus, Region
+
+User = get_user_model()
+limit = int(os.environ.get("LOADTEST_SECRETARIES", "200"))
+pairings = list(
+    Pairing.objects.filter(status=PairingStatus.ACTIVE, campaign__is_current=True)
+    .order_by("pk")
+    .values_list("pk", "helper_id")[:limit]
+)
+existing = set(User.objects.filter(username__startswith="lt_sec_").values_list("username", flat=True))
+password = make_password(DEMO_PASSWORD)
+User.objects.bulk_create(
+    [
+        User(
+            username=f"lt_sec_{pk}",
+            password=password,
+            role=Role.SECRETARY,
+            branch_id=helper_id,
+            display_name=f"压测书记{pk}",
+        )
+        for pk, helper_id in pairings
+        if f"lt_sec_{pk}" not in existing
+    ]
+)
+counties = list(Region.objects.filter(level=RegionLevel.COUNTY).order_by("path").values_list("pk", flat=True))
+branches = Branch.objects.count()
+plan = {
+    "password": DEMO_PASSWORD,
+    "secretaries": [{"username": f"lt_sec_{pk}", "pairing": pk} for pk, _ in pairings],
+    "staff": ["staff_city", "staff_county"],
+    "leaders": ["leader_city", "leader_county"],
+    "counties": counties,
+    "branch_ids": list(Branch.objects.order_by("?").values_list("pk", flat=True)[:500]),
+    "pages": max(1, branches // 50),
+}
+path = os.environ.get("LOADTEST_PLAN", "loadtest/plan.json")
+with open(path, "w") as out:
+    json.dump(plan, out)
+print(f"load-test plan: {len(plan['secretaries'])} secretaries, {branches} branches -> {path}")
