@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
+from tests.conftest import unavailable
 from tests.factories import PASSWORD, RegionFactory, UserFactory
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
@@ -176,7 +177,7 @@ def test_compiled_catalogue_matches_the_po_file():
 def test_catalogue_covers_every_string_in_the_source(tmp_path, settings, monkeypatch):
     """makemessages over the source finds nothing the committed catalogue lacks."""
     if not shutil.which("xgettext") or not shutil.which("msgmerge"):
-        pytest.skip("GNU gettext not installed (apt-get install gettext)")
+        unavailable("GNU gettext not installed (apt-get install gettext)")
     target = tmp_path / "en" / "LC_MESSAGES"
     target.mkdir(parents=True)
     shutil.copy(PO_PATH, target / "django.po")
