@@ -19,6 +19,9 @@ from pairing.models import Branch, Region
 
 APPS = ("pairing", "accounts", "activities", "volunteers")
 DEMO_BRANCHES = 3000  # seed_demo's default, the size its volunteer constants were chosen for
+# seed_demo makes one partner branch per village/community of its region tree (about 1,300), so
+# at province scale the bench adds villages until about this share of branches can be partners.
+PARTNER_SHARE = 0.25
 
 
 def dataset_build(*, branches: int, months: int, seed: int, stdout) -> None:
@@ -37,6 +40,7 @@ def dataset_build(*, branches: int, months: int, seed: int, stdout) -> None:
     for patch in patches:
         patch.start()
     try:
+        _villages_for(branches=branches, seed=seed, stdout=stdout)
         for app in APPS:
             stdout.write(f"  dataset: {app}")
             importlib.import_module(f"{app}.demo").seed(seed=seed, branches=branches, stdout=stdout)
@@ -45,6 +49,34 @@ def dataset_build(*, branches: int, months: int, seed: int, stdout) -> None:
     finally:
         for patch in patches:
             patch.stop()
+
+
+@transaction.atomic
+def _villages_for(*, branches: int, seed: int, stdout) -> None:
+    """Add numbered villages under the rural townships so that the demo plan, which gives each
+    village one branch, has about ``PARTNER_SHARE`` partner branches. Idempotent by name."""
+    from pairing.demo import seed_regions
+
+    if Branch.objects.exists():
+        return  # the plan has run; more villages now would change nothing but the tree
+    seed_regions(random.Random(f"{seed}:regions"))  # what seed_demo's first stage makes
+    have = Region.objects.filter(level__in=[RegionLevel.VILLAGE, RegionLevel.COMMUNITY]).count()
+    townships = list(Region.objects.filter(level=RegionLevel.TOWNSHIP).exclude(name__endswith="街道").order_by("path"))
+    missing = int(branches * PARTNER_SHARE) - have
+    if missing <= 0 or not townships:
+        return
+    per_township = -(-missing // len(townships))
+    new = [
+        Region(name=f"第{k}行政村", level=RegionLevel.VILLAGE, parent=township)
+        for township in townships
+        for k in range(1, per_township + 1)
+    ]
+    Region.objects.bulk_create(new, batch_size=5000)
+    parents = {t.pk: t.path for t in townships}
+    for region in new:
+        region.path = f"{parents[region.parent_id]}{region.pk:06d}/"
+    Region.objects.bulk_update(new, ["path"], batch_size=5000)
+    stdout.write(f"  villages added for scale: {len(new):,}")
 
 
 def _key_tasks_everywhere(*, seed: int, stdout) -> None:
