@@ -204,6 +204,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Redis down: a page that enqueues learns it within about a second (then says so) instead of hanging.
     "socket_connect_timeout": 2,
 }
+if os.environ.get("CELERY_VISIBILITY_TIMEOUT"):
+    # kombu scans for unacknowledged tasks to restore every 10th tick of 10 s (100 s); with a shortened
+    # visibility timeout (the worker-kill test) a lost task should come back within seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(unacked_restore_interval=1, unacked_restore_throttle=1)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 # The Redis result backend retries 20 times a second apart by default; a web request must not wait that long.

@@ -205,3 +205,23 @@ def test_tasks_are_acknowledged_late_and_requeued_when_the_worker_dies():
     assert django_settings.CELERY_TASK_ACKS_LATE is True
     assert django_settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
     assert django_settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
+
+
+def test_pages_do_not_depend_on_the_cache():
+    """Redis is the cache too. Only /healthz touches it (and reports a failure); a page that used
+    the cache would 500 while Redis is down, so any new use must be made failure-tolerant first."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    allowed = {root / "twinning" / "health.py", root / "twinning" / "settings.py"}
+    users = []
+    for app_dir in ("accounts", "pairing", "activities", "volunteers", "reports", "twinning"):
+        for path in (root / app_dir).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            if path not in allowed and ("django.core.cache" in text or "cache_page" in text):
+                users.append(str(path.relative_to(root)))
+    for path in (root / "templates").rglob("*.html"):
+        if "{% load cache" in path.read_text(encoding="utf-8"):
+            users.append(str(path.relative_to(root)))
+    assert not users, f"cache used on page paths: {users}"
+    assert django_settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
