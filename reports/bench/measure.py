@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
-import pickle
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection, connections
+from django.conf import settings
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 
@@ -17,8 +20,8 @@ from django.test.utils import CaptureQueriesContext
 class Measure:
     seconds: float
     queries: int | None = None
-    peak_mib: float | None = None  # peak RSS of a forked child running the operation once
-    grow_mib: float | None = None  # that peak minus the child's RSS when it started
+    peak_mib: float | None = None  # peak RSS of a fresh process running the operation once
+    grow_mib: float | None = None  # that peak minus an idle Django process's peak RSS
     note: str = ""
 
 
@@ -42,44 +45,27 @@ def timed(fn: Callable[[], object], *, runs: int, count_queries: bool = True, wa
     return Measure(seconds=statistics.median(times), queries=queries)
 
 
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
+def peak_memory(fn_path: str, **kwargs) -> tuple[float, float]:
+    """Run ``fn_path(**kwargs)`` (a module-level function, JSON arguments) once in a fresh Python
+    process with Django set up; return (peak RSS MiB, peak minus an idle Django process's MiB).
 
-
-def peak_memory(fn: Callable[[], object]) -> tuple[float | None, float | None]:
-    """Run ``fn`` once in a forked child; return (peak RSS MiB, growth MiB) of that child.
-
-    The database connections are closed first so that parent and child each open their own
-    (a connection shared across fork would be corrupted). None, None where fork is unavailable.
+    A fresh process, not a fork: a forked child reuses the parent's freed heap and would
+    under-report. The child uses the same settings and database as this process.
     """
-    if not hasattr(os, "fork") or not os.path.exists("/proc/self/status"):
-        return None, None
-    connections.close_all()
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        code = 0
-        try:
-            os.close(read_end)
-            start = _status_kib("VmRSS")
-            fn()
-            connections.close_all()
-            payload = (_status_kib("VmHWM") / 1024, (_status_kib("VmHWM") - start) / 1024)
-        except BaseException as exc:  # report, never fall back into the parent's code
-            payload = ("error", repr(exc))
-            code = 1
-        with os.fdopen(write_end, "wb") as out:
-            pickle.dump(payload, out)
-        os._exit(code)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as source:
-        data = source.read()
-    os.waitpid(pid, 0)
-    result = pickle.loads(data) if data else ("error", "no result")
-    if result[0] == "error":
-        raise RuntimeError(f"memory run failed: {result[1]}")
-    return result
+    peak = _child_maxrss(fn_path, kwargs)
+    return peak, peak - _child_maxrss("reports.bench.memory.idle", {})
+
+
+def _child_maxrss(fn_path: str, kwargs: dict) -> float:
+    result = subprocess.run(
+        [sys.executable, "-c", "from reports.bench.memory import child; child()"],
+        input=json.dumps({"fn": fn_path, "kwargs": kwargs}, default=str),
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(settings.BASE_DIR)},
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"memory run of {fn_path} failed:\n{result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])["maxrss_kib"] / 1024

@@ -82,9 +82,9 @@ class Bench:
 
         return get
 
-    def _with_memory(self, measure: Measure, fn) -> Measure:
+    def _with_memory(self, measure: Measure, fn_path: str, **kwargs) -> Measure:
         if self.memory:
-            measure.peak_mib, measure.grow_mib = peak_memory(fn)
+            measure.peak_mib, measure.grow_mib = peak_memory(f"reports.bench.memory.{fn_path}", **kwargs)
         return measure
 
     def _log(self, text: str) -> None:
@@ -159,7 +159,7 @@ class Bench:
         def write():
             workbook_write(region=self.city, quarter=quarter, weights=weights, out=path)
 
-        measure = self._with_memory(timed(write, runs=self.runs), write)
+        measure = self._with_memory(timed(write, runs=self.runs), "assessment_write", region_id=self.city.pk, path=path)
         shape = floors.workbook_shape(path)
         cells = sum(count * len(sample) for _, count, sample in shape)
         measure.note = f"{cells:,} cells, {os.path.getsize(path) / 2**20:.1f} MiB"
@@ -168,7 +168,9 @@ class Bench:
         def floor_write():
             floors.xlsx_write_floor(shape, floor_path)
 
-        floor = self._with_memory(timed(floor_write, runs=self.runs, count_queries=False), floor_write)
+        floor = self._with_memory(
+            timed(floor_write, runs=self.runs, count_queries=False), "xlsx_write_floor", shape=shape, path=floor_path
+        )
         return Row("assessment workbook (city)", measure, "bare openpyxl write-only", floor)
 
     def roster_file(self) -> tuple[str, int]:
@@ -200,11 +202,12 @@ class Bench:
 
             return go
 
-        dry = self._with_memory(timed(run(False), runs=self.runs), run(False))
+        dry = self._with_memory(timed(run(False), runs=self.runs), "roster_preview", path=path, user_id=self.staff.pk)
         dry.note = f"{count:,} rows, every row an update"
         floor = self._with_memory(
             timed(lambda: floors.xlsx_read_floor(path), runs=self.runs, count_queries=False),
-            lambda: floors.xlsx_read_floor(path),
+            "xlsx_read_floor",
+            path=path,
         )
         self._log("roster import (commit, one run)")
         commit = timed(run(True), runs=1)

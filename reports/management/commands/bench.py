@@ -24,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2022)
         parser.add_argument("--runs", type=int, default=3, help="runs per operation; the median is printed")
         parser.add_argument("--roster-rows", type=int, default=50_000, help="rows of the roster import")
-        parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs (forked children)")
+        parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs (fresh processes)")
         parser.add_argument("--build-only", action="store_true", help="build the dataset, time nothing")
 
     def handle(self, *args, branches, months, seed, runs, roster_rows, no_memory, build_only, **options):

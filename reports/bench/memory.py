@@ -1,0 +1,57 @@
+"""The bench's memory runs: each operation once in a fresh process (see measure.peak_memory)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import resource
+import sys
+
+
+def child() -> None:
+    """Entry point of the child: set Django up, run the function named on stdin, print max RSS."""
+    import django
+
+    django.setup()
+    spec = json.load(sys.stdin)
+    module, name = spec["fn"].rsplit(".", 1)
+    getattr(importlib.import_module(module), name)(**spec["kwargs"])
+    print(json.dumps({"maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+
+
+def idle() -> None:
+    """The baseline: Django set up and the project's models and services imported."""
+    import pairing.services.roster  # noqa: F401
+    import reports.services.assessment  # noqa: F401
+
+
+def assessment_write(*, region_id: int, path: str) -> None:
+    from django.utils import timezone
+
+    from pairing.models import Region
+    from reports.services.assessment import weights_for, workbook_write
+    from volunteers.selectors import Quarter
+
+    region = Region.objects.get(pk=region_id)
+    workbook_write(region=region, quarter=Quarter.of(timezone.localdate()), weights=weights_for(region), out=path)
+
+
+def xlsx_write_floor(*, shape: list, path: str) -> None:
+    from .floors import xlsx_write_floor as write
+
+    write(shape, path)
+
+
+def roster_preview(*, path: str, user_id: int) -> None:
+    from django.contrib.auth import get_user_model
+
+    from pairing.services.roster import roster_import
+
+    with open(path, "rb") as fileobj:
+        roster_import(fileobj=fileobj, acting_user=get_user_model().objects.get(pk=user_id), commit=False)
+
+
+def xlsx_read_floor(*, path: str) -> None:
+    from .floors import xlsx_read_floor as read
+
+    read(path)
