@@ -16,7 +16,17 @@ def child() -> None:
     spec = json.load(sys.stdin)
     module, name = spec["fn"].rsplit(".", 1)
     getattr(importlib.import_module(module), name)(**spec["kwargs"])
-    print(json.dumps({"maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+    print(json.dumps({"maxrss_kib": _vm_hwm_kib()}))
+
+
+def _vm_hwm_kib() -> int:
+    """This process's peak RSS. Not getrusage's ru_maxrss: Linux carries that over fork and exec,
+    so a child started by a big parent would report the parent's peak."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def idle() -> None:

@@ -28,6 +28,8 @@ from volunteers.selectors import Quarter
 from . import floors
 from .measure import Measure, peak_memory, timed
 
+GROUPS = frozenset({"pages", "reports", "draw", "assessment", "roster"})
+
 
 @dataclass
 class Row:
@@ -93,7 +95,21 @@ class Bench:
 
     # --- the operations --------------------------------------------------------------------
 
-    def rows(self) -> list[Row]:
+    def rows(self, only: frozenset[str] = GROUPS) -> list[Row]:
+        rows = []
+        if "pages" in only:
+            rows += self.pages()
+        if "reports" in only:
+            rows.append(self.build_reports())
+        if "draw" in only:
+            rows.append(self.draw())
+        if "assessment" in only:
+            rows.append(self.assessment())
+        if "roster" in only:
+            rows += self.roster()
+        return rows
+
+    def pages(self) -> list[Row]:
         rows = []
         staff, leader = self.client_for(self.staff), self.client_for(self.leader)
         trivial = timed(self._page(staff, reverse("bench_trivial")), runs=max(self.runs, 5), warmup=True)
@@ -117,7 +133,6 @@ class Bench:
         for name, client, url in pages:
             self._log(name)
             rows.append(Row(name, timed(self._page(client, url), runs=self.runs, warmup=True), "trivial view", trivial))
-        rows += [self.build_reports(), self.draw(), self.assessment(), *self.roster()]
         return rows
 
     def build_reports(self) -> Row:

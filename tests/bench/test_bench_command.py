@@ -58,6 +58,8 @@ def test_bench_reuses_a_dataset_that_is_big_enough():
 def test_bench_rejects_bad_arguments():
     with pytest.raises(CommandError):
         call_command("bench", "--months", "13", stdout=io.StringIO())
+    with pytest.raises(CommandError):
+        call_command("bench", "--only", "pages,everything", stdout=io.StringIO())
 
 
 def test_timed_takes_the_median():

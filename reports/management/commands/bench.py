@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from reports.bench.dataset import dataset_build, dataset_ready
-from reports.bench.operations import Bench
+from reports.bench.operations import GROUPS, Bench
 
 
 class Command(BaseCommand):
@@ -26,10 +26,16 @@ class Command(BaseCommand):
         parser.add_argument("--roster-rows", type=int, default=50_000, help="rows of the roster import")
         parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs (fresh processes)")
         parser.add_argument("--build-only", action="store_true", help="build the dataset, time nothing")
+        parser.add_argument(
+            "--only", help=f"comma-separated groups to time: {', '.join(sorted(GROUPS))} (default: all)"
+        )
 
-    def handle(self, *args, branches, months, seed, runs, roster_rows, no_memory, build_only, **options):
+    def handle(self, *args, branches, months, seed, runs, roster_rows, no_memory, build_only, only, **options):
         if branches < 1 or runs < 1 or not 1 <= months <= 12 or roster_rows < 1:
             raise CommandError("--branches, --runs, --roster-rows must be positive; --months 1..12")
+        groups = frozenset(g.strip() for g in only.split(",") if g.strip()) if only else GROUPS
+        if not groups or groups - GROUPS:
+            raise CommandError(f"--only takes {', '.join(sorted(GROUPS))}")
         self.stdout.write(f"Database: {connection.vendor} {connection.settings_dict.get('NAME')}")
         start = time.perf_counter()
         if dataset_ready(branches=branches):
@@ -44,7 +50,7 @@ class Command(BaseCommand):
         with override_settings(ROOT_URLCONF="reports.bench.urls", ALLOWED_HOSTS=hosts, SECURE_SSL_REDIRECT=False):
             bench = Bench(runs=runs, roster_rows=roster_rows, memory=not no_memory, stdout=self.stdout)
             try:
-                rows = bench.rows()
+                rows = bench.rows(groups)
             finally:
                 shutil.rmtree(bench.tmp, ignore_errors=True)
         self.stdout.write(table(rows, runs=runs))
