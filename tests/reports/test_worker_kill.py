@@ -29,7 +29,11 @@ from tests.factories import BranchFactory, PairingFactory, PartnerBranchFactory,
 
 AS_OF = datetime.date(2022, 6, 30)
 CELERY = Path(sys.executable).with_name("celery")
-VISIBILITY_TIMEOUT = 4
+# The whole refresh (4 regions × DELAY) must stay well inside the visibility timeout, or Redis
+# hands the message out again while it still runs, over and over: the same rule production keeps
+# (visibility timeout above the task time limit).
+VISIBILITY_TIMEOUT = 12
+DELAY = 0.75
 
 
 def _database_url() -> str:
@@ -87,12 +91,12 @@ def _kill(worker: subprocess.Popen) -> None:
     worker.wait(timeout=30)
 
 
-def _wait(predicate, *, timeout: float, what: str, log: Path) -> None:
+def _wait(predicate, *, timeout: float, what: str, log: Path, interval: float = 0.2) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
-        time.sleep(0.2)
+        time.sleep(interval)
     pytest.fail(f"timed out waiting for {what}:\n{log.read_text(errors='replace')[-3000:]}")
 
 
@@ -117,13 +121,14 @@ def test_a_killed_refresh_leaves_no_half_written_snapshot_and_is_redelivered(req
     worker = _start_worker(queue, log, env)
     try:
         refresh_snapshots.apply_async(
-            kwargs={"city_id": city.pk, "as_of": AS_OF.isoformat(), "run_id": run.pk, "delay_seconds": 1.5},
+            kwargs={"city_id": city.pk, "as_of": AS_OF.isoformat(), "run_id": run.pk, "delay_seconds": DELAY},
             queue=queue,
         )
         # half way: some regions computed, nothing written yet
         _wait(
             lambda: ReportRun.objects.filter(pk=run.pk, status="running", progress__gte=1).exists(),
             timeout=60,
+            interval=0.05,
             what="the refresh to start",
             log=log,
         )
