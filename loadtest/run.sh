@@ -24,7 +24,7 @@ export LOADTEST_WAIT=${LOADTEST_WAIT:-0.2,1.0}
 
 WORK_DIR=$(mktemp -d -t twinning-loadtest.XXXXXXXX)
 chmod 755 "$WORK_DIR"
-PG_DATA="" REDIS_PID="" GUNICORN_PID=""
+PG_DATA="" REDIS_PID="" GUNICORN_PID="" CELERY_PID=""
 
 as_pg() { if [ "$(id -u)" -eq 0 ]; then (cd "$WORK_DIR" && runuser -u postgres -- "$@"); else "$@"; fi; }
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -37,6 +37,11 @@ cleanup() {
         kill -TERM -- "-$GUNICORN_PID" 2>/dev/null || kill -TERM "$GUNICORN_PID" 2>/dev/null
         for _ in $(seq 1 20); do kill -0 "$GUNICORN_PID" 2>/dev/null || break; sleep 0.5; done
         kill -KILL -- "-$GUNICORN_PID" 2>/dev/null
+    fi
+    if [ -n "$CELERY_PID" ]; then
+        kill -TERM -- "-$CELERY_PID" 2>/dev/null || kill -TERM "$CELERY_PID" 2>/dev/null
+        for _ in $(seq 1 20); do kill -0 "$CELERY_PID" 2>/dev/null || break; sleep 0.5; done
+        kill -KILL -- "-$CELERY_PID" 2>/dev/null
     fi
     [ -n "$REDIS_PID" ] && kill -TERM "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
     if [ -n "$PG_DATA" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
@@ -91,6 +96,11 @@ echo "-- migrate, collectstatic, dataset ($BRANCHES branches), load-test account
 "$VENV_BIN/python" manage.py bench --branches "$BRANCHES" --build-only | grep -E '^Dataset'
 "$VENV_BIN/python" manage.py shell -v 0 -c "exec(open('loadtest/prepare.py').read())"
 
+# A Celery worker as in production: work deferred by the pages (photo copies, notices) runs on it.
+setsid "$VENV_BIN/celery" -A twinning worker --loglevel=WARNING --concurrency=1 --pool=prefork \
+    --hostname "loadtest@%h" >"$WORK_DIR/celery.log" 2>&1 </dev/null &
+CELERY_PID=$!
+
 PORT=$(free_port "${LOADTEST_PORT:-18300}")
 setsid "$VENV_BIN/gunicorn" twinning.wsgi -b "127.0.0.1:$PORT" --workers "$WORKERS" --timeout 60 \
     >"$WORK_DIR/gunicorn.log" 2>&1 </dev/null &
@@ -111,4 +121,8 @@ locust_rc=$?
 set -e
 "$VENV_BIN/python" loadtest/summary.py "$WORK_DIR/stats_stats.csv"
 summary_rc=$?
+if [ -n "${LOADTEST_KEEP_LOGS:-}" ]; then
+    mkdir -p "$LOADTEST_KEEP_LOGS" && cp "$WORK_DIR"/*.log "$WORK_DIR"/stats_*.csv "$LOADTEST_KEEP_LOGS"/ 2>/dev/null
+fi
+grep -E "ERROR|Traceback" "$WORK_DIR/celery.log" | head -5
 [ "$locust_rc" -eq 0 ] && [ "$summary_rc" -eq 0 ]
