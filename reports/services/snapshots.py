@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from activities.models import KeyTaskList
 from pairing.choices import BranchKind, RegionLevel, UnitLevel
 from pairing.models import Branch, OptimisationCampaign, Pairing, Region
 
@@ -17,69 +20,136 @@ from . import figures as f
 
 LEVEL_LABELS = {UnitLevel.CITY: "市直", UnitLevel.COUNTY: "县区"}
 NO_TOWNSHIP = gettext_noop("县直单位")  # stored in snapshots; the dashboard translates it
-# A metric with no row at all (no pairings, no lists) for the region as a whole.
-EMPTY = {
-    "theme_days": {"confirmed": 0, "active": 0, "rate": None, "by_month": []},
-    "n_tasks": {"done": 0, "due": 0, "rate": None, "lists": {}},
-}
+# A metric with no row at all (no N list) for the region as a whole.
+EMPTY = {"n_tasks": {"done": 0, "due": 0, "rate": None, "lists": {}}}
+# The finest grouping any snapshot shows: a city's counties, a county's townships.
+CELL = ("county_id", "township_id")
+# The computation's steps, reported as progress (the write is one more).
+STEPS = 4
 
 
 def _city_of(region: Region) -> Region:
     return region if region.level == RegionLevel.CITY else Region.objects.get(pk=region.parent_id)
 
 
-def _metrics(branches, *, campaign, as_of, group, pairings, task_lists):
-    """Each metric's grouped figures: {metric: {group: row}}.
+@dataclass
+class AreaCounts:
+    """The counts of a city (or of one county) by cell: (county id, township id).
 
-    Pairings belong to their partner's region; volunteer figures to the community's.
+    Additive counts are kept per cell and summed into whatever a snapshot shows. Volunteer
+    counts are distinct within a group, so they are kept per grouping: ``volunteers[0]`` for
+    the area, ``[1]`` by county, ``[2]`` by cell.
     """
-    pairing_group = f"partner__{group}" if group else None
-    return {
-        "optimisation": f.optimisation(branches, campaign=campaign, as_of=as_of, group=group),
-        "coverage": f.coverage(branches, as_of=as_of, group=group),
-        "theme_days": f.theme_days(pairings, as_of=as_of, group=pairing_group),
-        "n_tasks": f.n_tasks(pairings, task_lists=task_lists, as_of=as_of, group=pairing_group),
-        "volunteers": f.volunteers(branches.filter(kind=BranchKind.COMMUNITY), as_of=as_of, group=group),
+
+    as_of: datetime.date
+    campaign: OptimisationCampaign | None
+    task_lists: list[KeyTaskList]
+    branches: dict  # (county, township, level) -> f.branch_counts
+    theme_days: dict  # cell -> f.theme_day_counts
+    n_tasks: dict  # cell -> f.n_task_counts
+    volunteers: list[dict]  # by grouping, see above -> f.volunteer_counts
+    hours: dict  # (county,) -> f.hour_counts
+    names: dict[int, str]  # the counties and townships met
+
+
+def area_counts(
+    *, city: Region, as_of: datetime.date, county: Region | None = None, step: Callable[[], None] = lambda: None
+) -> AreaCounts:
+    """Run every grouped query of the city (or of ``county`` only) once, calling ``step`` after
+    each of the ``STEPS`` parts (progress)."""
+    campaign = OptimisationCampaign.objects.filter(city=city, is_current=True).first()
+    if county is None:
+        branches, pairings = Branch.objects.filter(city=city), Pairing.objects.filter(partner__city=city)
+    else:
+        branches, pairings = Branch.objects.filter(county=county), Pairing.objects.filter(partner__county=county)
+    task_lists = list(f.task_lists_for(county or city, as_of=as_of))
+    by_partner = f.prefixed("partner__", CELL)
+
+    branch_rows = f.branch_counts(branches, campaign=campaign, as_of=as_of, group=(*CELL, "level"))
+    step()
+    theme_days = f.theme_day_counts(pairings, as_of=as_of, group=by_partner)
+    step()
+    n_tasks = f.n_task_counts(pairings, task_lists=task_lists, as_of=as_of, group=by_partner)
+    step()
+    communities = branches.filter(kind=BranchKind.COMMUNITY)
+    volunteers = [f.volunteer_counts(communities, as_of=as_of, group=group) for group in (None, CELL[:1], CELL)]
+    hours = f.hour_counts(communities, as_of=as_of, group=CELL[:1])
+    step()
+    ids = {i for cells in (branch_rows, theme_days, n_tasks, *volunteers[1:]) for cell in cells for i in cell[:2]}
+    names = dict(Region.objects.filter(pk__in=ids - {None}).values_list("pk", "name")) if ids - {None} else {}
+    return AreaCounts(as_of, campaign, task_lists, branch_rows, theme_days, n_tasks, volunteers, hours, names)
+
+
+def _summed(cells: dict, key: Callable) -> dict:
+    """Counts by cell summed by ``key(cell)``; cells whose key is None are left out."""
+    result: dict = {}
+    for cell, counts in cells.items():
+        if (k := key(cell)) is not None:
+            result[k] = f.add(result[k], counts) if k in result else counts
+    return result
+
+
+def _figures(counts: AreaCounts, *, key: Callable, task_lists: list[KeyTaskList], whole: bool = False) -> dict:
+    """{key: {metric: figures}}: the cells summed by ``key(cell)``, each metric where it has rows."""
+    as_of, result = counts.as_of, {}
+    for k, row in _summed(counts.branches, lambda cell: key(cell[:2])).items():
+        result.setdefault(k, {})["optimisation"] = f.optimisation_row(row)
+        if f.has_coverage(row):
+            result[k]["coverage"] = f.coverage_row(row)
+    for k, row in _summed(counts.theme_days, key).items():
+        result.setdefault(k, {})["theme_days"] = f.theme_days_row(row, as_of=as_of)
+    for k, row in _summed(counts.n_tasks, key).items():
+        if n_tasks := f.n_tasks_row(row, task_lists=task_lists, whole=whole):
+            result.setdefault(k, {})["n_tasks"] = n_tasks
+    return result
+
+
+def region_snapshot(counts: AreaCounts, region: Region) -> tuple[dict, dict]:
+    """The region's own figures and each child region's (a city's counties, a county's townships),
+    summed from the counts of its area."""
+    as_of = counts.as_of
+    if region.level == RegionLevel.CITY:
+        task_lists = counts.task_lists
+        mine = lambda county_id: True  # noqa: E731
+        child = lambda cell: counts.names[cell[0]] if cell[0] else None  # noqa: E731  (市直: in no county)
+        own_volunteers, child_volunteers = counts.volunteers[0].get(f.WHOLE), counts.volunteers[1]
+    else:
+        task_lists = f.lists_of(region, counts.task_lists)
+        mine = lambda county_id: county_id == region.pk  # noqa: E731
+        child = lambda cell: counts.names.get(cell[1]) or NO_TOWNSHIP  # noqa: E731
+        own_volunteers, child_volunteers = counts.volunteers[1].get((region.pk,)), counts.volunteers[2]
+
+    found = _figures(
+        counts, key=lambda cell: f.WHOLE if mine(cell[0]) else None, task_lists=task_lists, whole=True
+    ).get(f.WHOLE, {})
+    hours = _summed(counts.hours, lambda group: f.WHOLE if mine(group[0]) else None).get(f.WHOLE)
+    own = {
+        "optimisation": found.get("optimisation") or f.optimisation_row(None),
+        "coverage": found.get("coverage") or f.coverage_row(None),
+        "theme_days": found.get("theme_days") or f.theme_days_row(None, as_of=as_of),
+        "n_tasks": found.get("n_tasks") or f.n_tasks_row({}, task_lists=task_lists, whole=True) or EMPTY["n_tasks"],
+        "volunteers": f.volunteers_row(own_volunteers, as_of=as_of),
+        "hours_by_quarter": f.hours_by_quarter_row(hours, as_of=as_of),
     }
+    if region.level == RegionLevel.CITY:
+        by_level = _summed(counts.branches, lambda cell: cell[2])
+        own["optimisation_by_level"] = {
+            label: f.optimisation_row(by_level.get(level)) for level, label in LEVEL_LABELS.items()
+        }
+    own["campaign"] = counts.campaign.name if counts.campaign else None
+
+    children = _figures(counts, key=lambda cell: child(cell) if mine(cell[0]) else None, task_lists=task_lists)
+    for group, row in child_volunteers.items():
+        if mine(group[0]) and (name := child((*group, None))) is not None:
+            children.setdefault(name, {})["volunteers"] = f.volunteers_row(row, as_of=as_of)
+    return own, children
 
 
 def region_figures(*, region: Region, as_of: datetime.date) -> tuple[dict, dict]:
     """The region's own figures and each child region's, computed with grouped aggregates."""
     city = _city_of(region)
-    campaign = OptimisationCampaign.objects.filter(city=city, is_current=True).first()
-    if region.level == RegionLevel.CITY:
-        branches, child_group = Branch.objects.filter(city=region), "county__name"
-        pairings = Pairing.objects.filter(partner__city=region)
-    else:
-        branches, child_group = Branch.objects.filter(county=region), "township__name"
-        pairings = Pairing.objects.filter(partner__county=region)
-    context = {
-        "campaign": campaign,
-        "as_of": as_of,
-        "pairings": pairings,
-        "task_lists": list(f.task_lists_for(region, as_of=as_of)),
-    }
-
-    own = {
-        name: rows.get(f.WHOLE) or EMPTY.get(name, {})
-        for name, rows in _metrics(branches, group=None, **context).items()
-    }
-    own["hours_by_quarter"] = f.quarterly_hours(branches.filter(kind=BranchKind.COMMUNITY), as_of=as_of)
-    if region.level == RegionLevel.CITY:
-        by_level = f.optimisation(branches, campaign=campaign, as_of=as_of, group="level")
-        own["optimisation_by_level"] = {
-            label: by_level.get(level, {"optimised": 0, "total": 0, "rate": None})
-            for level, label in LEVEL_LABELS.items()
-        }
-
-    children: dict[str, dict] = {}
-    for metric, rows in _metrics(branches, group=child_group, **context).items():
-        for name, row in rows.items():
-            if not name and region.level == RegionLevel.CITY:
-                continue  # 市直 branches belong to no county
-            children.setdefault(name or NO_TOWNSHIP, {})[metric] = row
-    own["campaign"] = campaign.name if campaign else None
-    return own, children
+    counts = area_counts(city=city, as_of=as_of, county=None if region.level == RegionLevel.CITY else region)
+    return region_snapshot(counts, region)
 
 
 def snapshots_refresh(
@@ -87,29 +157,35 @@ def snapshots_refresh(
 ) -> list[Snapshot]:
     """Recompute the city's and every county's snapshot for ``as_of``.
 
-    The figures are computed first and written in one transaction, so a worker killed
-    half way leaves the previous snapshots untouched; a re-run for the same date
-    replaces them (idempotent by period).
+    The figures of the whole city are computed once, by cell, then summed for each snapshot,
+    and written in one transaction, so a worker killed half way leaves the previous snapshots
+    untouched; a re-run for the same date replaces them (idempotent by period).
     """
     regions = [city, *Region.objects.filter(parent=city, level=RegionLevel.COUNTY).order_by("path")]
     if run is not None:
-        run.status, run.total, run.progress = ReportRun.Status.RUNNING, len(regions) + 1, 0
+        run.status, run.total, run.progress = ReportRun.Status.RUNNING, STEPS + 1, 0
         run.save(update_fields=["status", "total", "progress"])
-    computed = []
-    for region in regions:
-        computed.append((region, *region_figures(region=region, as_of=as_of)))
+
+    def step():
         if delay:
             time.sleep(delay)  # the worker-kill test needs a task slow enough to kill
         if run is not None:
             run.progress += 1
             run.save(update_fields=["progress"])
+
+    counts = area_counts(city=city, as_of=as_of, step=step)
+    snapshots = [
+        Snapshot(region=region, as_of=as_of, figures=own, children=children)
+        for region in regions
+        for own, children in [region_snapshot(counts, region)]
+    ]
     with transaction.atomic():
-        snapshots = [
-            Snapshot.objects.update_or_create(
-                region=region, as_of=as_of, defaults={"figures": own, "children": children}
-            )[0]
-            for region, own, children in computed
-        ]
+        Snapshot.objects.bulk_create(
+            snapshots,
+            update_conflicts=True,
+            unique_fields=["region", "as_of"],
+            update_fields=["figures", "children", "computed_at"],
+        )
         if run is not None:
             run.status, run.progress, run.finished_at = ReportRun.Status.DONE, run.total, timezone.now()
             run.save(update_fields=["status", "progress", "finished_at"])

@@ -90,7 +90,8 @@ def test_coverage_counts_partners_with_an_active_pairing_on_the_date(city):
     )
     # starts after the date: not covered yet
     PairingFactory(helper=helpers[2], partner=partners[2], started_on=datetime.date(2022, 5, 1))
-    row = figures.coverage(Branch.objects.filter(city=city), as_of=AS_OF, group=None)[figures.WHOLE]
+    counts = figures.branch_counts(Branch.objects.filter(city=city), campaign=None, as_of=AS_OF, group=None)
+    row = figures.coverage_row(counts[figures.WHOLE])
     assert row == {
         "paired": 1,
         "total": 4,
