@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from pairing import scope
-from pairing.models import Pairing, PairingStatus
+from pairing.choices import REGION_SCOPED_ROLES, RegionLevel
+from pairing.models import Branch, Pairing, PairingStatus, Region
 from pairing.selectors import pairing_list
 
 from .choices import ComplianceCell, TaskProgress, ThemeDayStatus
@@ -25,6 +26,10 @@ from .models import (
     ThemeDayAttachment,
     ThemeDayPhoto,
 )
+from .paging import Keyset, Page, keyset_page, merged_keyset_page
+
+# Lists of theme days and joint activities: newest first (indexes on held_on, id).
+NEWEST_FIRST = Keyset("-held_on", "-pk")
 
 # --- pairings and theme days -----------------------------------------------------------------
 
@@ -80,6 +85,56 @@ def joint_activity_list(*, user) -> QuerySet[JointActivity]:
     )
 
 
+# --- pages of pairings --------------------------------------------------------------------------
+
+# The branch field a region's pairings are found by; the branch table has an index on (field, code).
+# A city's pairings are nearly all of them: the plain walk in helper-code order serves those.
+_REGION_FIELDS = {RegionLevel.COUNTY: "county"}
+BY_HELPER_CODE = Keyset("helper__code", "pk")
+BY_PARTNER_CODE = Keyset("partner__code", "pk")
+
+
+def pairing_page(
+    *, pairings: QuerySet[Pairing], region: Region | None, size: int, after: str | None, before: str | None
+) -> Page:
+    """A page of ``pairings`` in branch-code order, read from ``region``'s side (keyset pagination).
+
+    With a region (a county's grid, a county's N list), the rows are ``pairings`` with either side in
+    it, ordered by the code of their branch in the region: the helper's, or the partner's when only
+    the partner is in it. Each side is an index walk along (county, code) that stops after one
+    page. Sorting all of a county's pairings by the helper's code instead reads the whole county on
+    every page, or, when PostgreSQL walks the code index, every branch coded before the county.
+    Without a region (a secretary's own pairings, a whole province), the order is the helper's code.
+    """
+    field = _REGION_FIELDS.get(region.level) if region is not None else None
+    if field is None:
+        return keyset_page(pairings, BY_HELPER_CODE, size=size, after=after, before=before)
+    # The region's first and last codes, as ranges on the code: without them PostgreSQL may walk the
+    # code index from the province's first branch (it assumes the region's codes are spread evenly).
+    codes = Branch.objects.filter(**{field: region}).aggregate(first=Min("code"), last=Max("code"))
+    if codes["first"] is None:
+        return Page([])
+    helper_side = pairings.filter(
+        **{f"helper__{field}": region, "helper__code__gte": codes["first"], "helper__code__lte": codes["last"]}
+    )
+    partner_only = pairings.filter(
+        **{f"partner__{field}": region, "partner__code__gte": codes["first"], "partner__code__lte": codes["last"]}
+    ).exclude(**{f"helper__{field}": region})
+    return merged_keyset_page(
+        [(helper_side, BY_HELPER_CODE), (partner_only, BY_PARTNER_CODE)], size=size, after=after, before=before
+    )
+
+
+def scope_region(user) -> Region | None:
+    """The region whose pairings are all a staff member or leader sees, to read pages from its side.
+
+    Only a reading hint: the rows are still those of ``pairing_list(user=user)``.
+    """
+    if user.role in REGION_SCOPED_ROLES and user.region_id and not user.is_superuser:
+        return user.region
+    return None
+
+
 # --- compliance ------------------------------------------------------------------------------
 
 
@@ -127,7 +182,10 @@ class ComplianceRow:
 
 
 def compliance_pairings(*, user, county_id: int | None = None, year: int | None = None) -> QuerySet[Pairing]:
-    """The pairings of the compliance grid: in scope, in the county, and alive during the year."""
+    """The pairings of the compliance grid: in scope, in the county, and alive during the year.
+
+    The grid's pages read these through ``compliance_page``; this queryset is for whole-scope reads.
+    """
     qs = pairing_list(user=user).order_by("helper__code", "pk")
     if county_id:
         qs = qs.filter(Q(helper__county_id=county_id) | Q(partner__county_id=county_id))
@@ -136,6 +194,15 @@ def compliance_pairings(*, user, county_id: int | None = None, year: int | None 
             Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=datetime.date(year, 1, 1))
         )
     return qs
+
+
+def compliance_page(
+    *, user, year: int, county: Region | None, size: int, after: str | None = None, before: str | None = None
+) -> Page:
+    """One page of the grid's pairings: in scope, alive during the year, in ``county`` if given."""
+    # The grid shows the two names only: no campaign or county joins.
+    pairings = compliance_pairings(user=user, year=year).select_related(None).select_related("helper", "partner")
+    return pairing_page(pairings=pairings, region=county or scope_region(user), size=size, after=after, before=before)
 
 
 def compliance_rows(*, pairings, year: int, today: datetime.date | None = None) -> tuple[list, list[ComplianceRow]]:
@@ -165,12 +232,15 @@ def compliance_rows(*, pairings, year: int, today: datetime.date | None = None) 
             if isinstance(month, datetime.datetime):
                 month = month.date()
             counts[(row["pairing_id"], month)] = (row["confirmed"], row["recorded"])
+    spans = [(month, _month_end(month)) for month in months]
     result = []
     for pairing in pairings:
+        started, dissolved = pairing.started_on, pairing.dissolved_on
         cells = []
-        for month in months:
+        for month, end in spans:  # month_counts, inlined: 1,200 cells a page
             confirmed, recorded = counts.get((pairing.pk, month), (0, 0))
-            cells.append(cell_for(counts=month_counts(pairing, month), confirmed=confirmed, recorded=recorded))
+            counted = started <= end and (dissolved is None or dissolved >= month)
+            cells.append(cell_for(counts=counted, confirmed=confirmed, recorded=recorded))
         result.append(ComplianceRow(pairing=pairing, cells=cells))
     return months, result
 

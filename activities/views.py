@@ -29,6 +29,7 @@ from .forms import (
     ReturnForm,
     ThemeDayForm,
 )
+from .paging import Page
 
 PAGE_SIZE = 50
 GRID_PAGE_SIZE = 100
@@ -59,6 +60,11 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _cursor(request) -> dict:
+    """The keyset cursor of a list page (``?after=`` / ``?before=``); the selectors ignore a bad one."""
+    return {"after": request.GET.get("after"), "before": request.GET.get("before")}
 
 
 def _serve(field_file, name: str | None = None, *, inline: bool = True) -> FileResponse:
@@ -253,10 +259,13 @@ def compliance(request):
     today = timezone.localdate()
     year = _int(request.GET.get("year")) or today.year
     year = min(max(year, 2000), today.year)
-    counties = counties_visible(user=user) if user.role in REGION_SCOPED_ROLES or user.is_superuser else None
+    counties = list(counties_visible(user=user)) if user.role in REGION_SCOPED_ROLES or user.is_superuser else None
     county_id = _int(request.GET.get("county")) if counties is not None else None
-    pairings = selectors.compliance_pairings(user=user, county_id=county_id, year=year)
-    page = Paginator(pairings, GRID_PAGE_SIZE).get_page(request.GET.get("page"))
+    county = next((c for c in counties if c.pk == county_id), None) if county_id else None
+    if county_id and county is None:  # not a county the user sees: nothing, rather than all
+        page = Page([])
+    else:
+        page = selectors.compliance_page(user=user, year=year, county=county, size=GRID_PAGE_SIZE, **_cursor(request))
     months, rows = selectors.compliance_rows(pairings=page.object_list, year=year, today=today)
     context = {
         "year": year,

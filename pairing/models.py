@@ -127,6 +127,8 @@ class Branch(models.Model):
             models.Index(fields=["city", "level", "kind"]),
             models.Index(fields=["township"]),
             models.Index(fields=["name"]),
+            # A county's branches in code order, one page at a time (activities.selectors.pairing_page).
+            models.Index(fields=["county", "code"], name="pairing_branch_county_code"),
         ]
 
     def __str__(self) -> str:
