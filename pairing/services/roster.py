@@ -5,9 +5,9 @@ command. It reads the file once, checks every row (format, the city's counties, 
 acting user's scope, duplicate codes, codes owned by branches outside the scope), and
 classifies each row as to create, to update, or unchanged. Only when there is no error
 and ``commit`` is true does it write, in the same transaction: new townships and units,
-then branches, this year's grades and optimisation records, in batches with
-django-simple-history's bulk helpers so every created or changed row has a history row
-naming the importing user (None when the system imports from the command line).
+then branches, this year's grades and optimisation records, a chunk of rows per statement
+(``pairing.roster.bulk``), each created, changed or deleted row leaving a history row that
+names the importing user (None when the system imports from the command line).
 
 Rules that the roster format leaves open:
 
@@ -36,16 +36,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .. import scope, selectors
-from ..choices import Grade, OptimisationAction, RegionLevel, UnitLevel
+from ..choices import OptimisationAction, RegionLevel, UnitLevel
 from ..models import Branch, BranchGrade, OptimisationRecord, Region, Unit
+from ..roster import bulk
 from ..roster import columns as c
 from ..roster.imports import RosterFileError, RosterRow, RowError, open_roster
 
 BATCH = 1000
-DB_BATCH = 500
 PREVIEW_LIMIT = 200
 OPTIMISATION_NOTE = "名册导入"
 
@@ -119,7 +118,7 @@ class _Planned:
     branch_id: int | None
     county_id: int | None
     township_key: tuple[int, str] | None
-    fields_changed: bool
+    fields: tuple[str, ...]  # the branch fields an update changes (attnames), empty when none
     grade_change: bool
     optimise: bool | None  # True: add a record, False: remove records, None: nothing
 
@@ -326,7 +325,7 @@ def _plan_batch(batch: list[RosterRow], context: _Context, result: RosterResult)
         b["code"]: b
         for b in Branch.objects.filter(code__in=codes)
         .annotate(in_scope=context.in_scope)
-        .values("id", "code", "in_scope", *BRANCH_FIELDS)
+        .values("id", "code", "in_scope", "region_id", *BRANCH_FIELDS)
     }
     ids = [b["id"] for b in existing.values() if b["in_scope"]]
     grades = dict(BranchGrade.objects.filter(branch_id__in=ids, year=context.year).values_list("branch_id", "grade"))
@@ -365,14 +364,15 @@ def _plan_batch(batch: list[RosterRow], context: _Context, result: RosterResult)
             if len(result.to_create) < PREVIEW_LIMIT:
                 result.to_create.append(preview)
             planned.append(
-                _Planned(data, None, county_id, township_key, True, data.grade is not None, data.optimised or None)
+                _Planned(data, None, county_id, township_key, (), data.grade is not None, data.optimised or None)
             )
             continue
-        changes = []
+        changes, fields = [], []
         for name in BRANCH_FIELDS:
             new = target[name]
             pending = new is None and ((name == "township_id" and township_key) or (name == "unit_id" and data.unit))
             if pending or current[name] != new:
+                fields.append(name)
                 shown = data.township if name == "township_id" else data.unit if name == "unit_id" else new
                 changes.append(
                     (
@@ -381,7 +381,8 @@ def _plan_batch(batch: list[RosterRow], context: _Context, result: RosterResult)
                         _label(name, shown, context) if not pending else str(shown),
                     )
                 )
-        fields_changed = bool(changes)
+        if "township_id" in fields and current["region_id"] is not None:
+            fields.append("region_id")  # the village belonged to the old township
         grade_change = data.grade is not None and grades.get(current["id"]) != data.grade
         if grade_change:
             old = grades.get(current["id"])
@@ -397,7 +398,7 @@ def _plan_batch(batch: list[RosterRow], context: _Context, result: RosterResult)
         if len(result.to_update) < PREVIEW_LIMIT:
             preview.action, preview.changes = UPDATE, changes
             result.to_update.append(preview)
-        planned.append(_Planned(data, current["id"], county_id, township_key, fields_changed, grade_change, optimise))
+        planned.append(_Planned(data, current["id"], county_id, township_key, tuple(fields), grade_change, optimise))
     return planned
 
 
@@ -417,60 +418,45 @@ def _write(planned: list[_Planned], context: _Context) -> None:
 
 def _write_batch(batch: list[_Planned], context: _Context, *, user, now, today: datetime.date) -> None:
     to_create = [p for p in batch if p.branch_id is None]
-    to_update = {p.branch_id: p for p in batch if p.branch_id is not None and p.fields_changed}
-    created = []
     if to_create:
-        created = [
+        branches = [
             Branch(code=p.data.code, city_id=context.city.pk, **_target(p.data, context, p.county_id, p.township_key))
             for p in to_create
         ]
-        created = bulk_create_with_history(created, Branch, batch_size=DB_BATCH, default_user=user)
-        for planned, branch in zip(to_create, created, strict=True):
+        bulk.insert_with_history(Branch, branches, user=user, date=now)
+        for planned, branch in zip(to_create, branches, strict=True):
             planned.branch_id = branch.pk
-    if to_update:
-        # Group rows by which fields change: Django's bulk_update writes one CASE per field over
-        # every row of the call, so a roster that only changes 党员数 costs one CASE, not twelve.
-        groups: dict[tuple[str, ...], list[Branch]] = defaultdict(list)
-        for branch in Branch.objects.filter(pk__in=to_update):
-            p = to_update[branch.pk]
-            changed = []
-            for name, value in _target(p.data, context, p.county_id, p.township_key).items():
-                if getattr(branch, name) != value:
-                    setattr(branch, name, value)
-                    changed.append(name)
-            if "township_id" in changed and branch.region_id is not None:
-                branch.region_id = None
-                changed.append("region_id")
-            branch.updated_at = now
-            groups[tuple(changed)].append(branch)
-        Branch.objects.filter(pk__in=to_update).update(updated_at=now)  # not in history (excluded field)
-        for fields, branches in groups.items():
-            bulk_update_with_history(branches, Branch, list(fields), batch_size=DB_BATCH, default_user=user)
+    # One statement per set of changed fields: a roster that only changes 党员数 writes one column.
+    groups: dict[tuple[str, ...], list[tuple]] = defaultdict(list)
+    for p in batch:
+        if p.fields and p.branch_id is not None:
+            target = _target(p.data, context, p.county_id, p.township_key) | {"region_id": None}
+            groups[p.fields].append((p.branch_id, *(target[name] for name in p.fields)))
+    for fields, rows in groups.items():
+        bulk.update_with_history(Branch, rows, fields=fields, also={"updated_at": now}, user=user, date=now)
     _write_grades([p for p in batch if p.grade_change], context, user=user, now=now)
-    _write_optimisations(batch, context, user=user, today=today)
+    _write_optimisations(batch, context, user=user, now=now, today=today)
 
 
 def _write_grades(batch: list[_Planned], context: _Context, *, user, now) -> None:
     if not batch:
         return
-    wanted = {p.branch_id: Grade(p.data.grade) for p in batch}
-    existing = list(BranchGrade.objects.filter(branch_id__in=wanted, year=context.year))
-    by_grade: dict[str, list[BranchGrade]] = defaultdict(list)
-    for grade in existing:
-        grade.grade = wanted.pop(grade.branch_id)
-        grade.graded_by = user
-        grade.graded_at = now
-        by_grade[grade.grade].append(grade)
-    for value, grades in by_grade.items():
-        # One UPDATE per grade value (there are three) instead of a CASE over every row.
-        BranchGrade.objects.filter(pk__in=[g.pk for g in grades]).update(grade=value, graded_by=user, graded_at=now)
-        BranchGrade.history.bulk_history_create(grades, batch_size=DB_BATCH, update=True, default_user=user)
-    if wanted:
-        new = [BranchGrade(branch_id=pk, year=context.year, grade=g, graded_by=user) for pk, g in wanted.items()]
-        bulk_create_with_history(new, BranchGrade, batch_size=DB_BATCH, default_user=user)
+    wanted = {p.branch_id: p.data.grade for p in batch}
+    existing = BranchGrade.objects.filter(branch_id__in=wanted, year=context.year).values_list("branch_id", "pk")
+    changed = [(pk, wanted.pop(branch_id)) for branch_id, pk in existing]
+    bulk.update_with_history(
+        BranchGrade,
+        changed,
+        fields=["grade"],
+        also={"graded_by_id": user.pk if user else None, "graded_at": now},
+        user=user,
+        date=now,
+    )
+    new = [BranchGrade(branch_id=pk, year=context.year, grade=g, graded_by=user) for pk, g in wanted.items()]
+    bulk.insert_with_history(BranchGrade, new, user=user, date=now)
 
 
-def _write_optimisations(batch: list[_Planned], context: _Context, *, user, today) -> None:
+def _write_optimisations(batch: list[_Planned], context: _Context, *, user, now, today) -> None:
     add = [p.branch_id for p in batch if p.optimise is True]
     remove = [p.branch_id for p in batch if p.optimise is False]
     if add:
@@ -485,12 +471,15 @@ def _write_optimisations(batch: list[_Planned], context: _Context, *, user, toda
             )
             for pk in add
         ]
-        bulk_create_with_history(records, OptimisationRecord, batch_size=DB_BATCH, default_user=user)
+        bulk.insert_with_history(OptimisationRecord, records, user=user, date=now)
     if remove:
-        # One delete per record so that each leaves a history row naming the importing user.
-        for record in OptimisationRecord.objects.filter(branch_id__in=remove, campaign=context.campaign):
-            record._history_user = user
-            record.delete()
+        # Each removed record leaves a "-" history row naming the importing user.
+        pks = list(
+            OptimisationRecord.objects.filter(branch_id__in=remove, campaign=context.campaign).values_list(
+                "pk", flat=True
+            )
+        )
+        bulk.delete_with_history(OptimisationRecord, pks, user=user, date=now)
 
 
 # Uploads waiting between the preview and the confirmation. They live in a private

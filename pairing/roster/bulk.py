@@ -1,0 +1,128 @@
+"""Set-based writes that leave a django-simple-history row for every row they touch.
+
+The roster commit writes tens of thousands of rows. django-simple-history's bulk helpers build a
+model instance and a historical instance per row, and Django's ``bulk_update`` writes one CASE per
+field over every row of the call; at 50,000 rows that was two thirds of an import (docs/roster.md).
+Here each chunk is one ``UPDATE ... FROM (VALUES ...)`` (or one ``INSERT``, or one ``DELETE``),
+and the history rows are copied from the table by one ``INSERT ... SELECT``: a history row holds
+exactly what the table holds after the write, with the acting user and one timestamp. Plain SQL
+that both PostgreSQL and SQLite (3.33+, ``UPDATE ... FROM``) run.
+
+Only for models with ``history = HistoricalRecords()``; no signals are sent (as with the bulk
+helpers of django-simple-history, which the project does not listen to either).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator, Sequence
+
+from django.db import connection
+from django.db.models import Model
+
+CHUNK = 1000
+
+
+def _qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _chunks(items: Sequence, *, params_per_item: int, reserved: int = 0) -> Iterator[Sequence]:
+    """Slices of ``items`` whose statements stay within the database's parameter limit."""
+    size = CHUNK
+    limit = connection.features.max_query_params
+    if limit:
+        size = max(1, min(size, (limit - reserved) // params_per_item))
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _copy_to_history(model: type[Model], pks: Sequence[int], *, history_type: str, user, date) -> None:
+    """One history row per primary key in ``pks``, copied from the rows as they are now."""
+    history = model.history.model
+    columns = ", ".join(_qn(field.column) for field in history.tracked_fields)
+    meta = history._meta
+    extra = ", ".join(
+        _qn(meta.get_field(name).column)
+        for name in ("history_date", "history_change_reason", "history_type", "history_user")
+    )
+    user_id = user.pk if user is not None else None
+    with connection.cursor() as cursor:
+        for chunk in _chunks(pks, params_per_item=1, reserved=4):
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {_qn(meta.db_table)} ({columns}, {extra}) "
+                f"SELECT {columns}, %s, %s, %s, %s FROM {_qn(model._meta.db_table)} "
+                f"WHERE {_qn(model._meta.pk.column)} IN ({placeholders})",
+                [date, None, history_type, user_id, *chunk],
+            )
+
+
+def insert_with_history(model: type[Model], objs: list[Model], *, user, date: datetime.datetime) -> list[Model]:
+    """``bulk_create`` the objects, then one ``+`` history row each. Returns the objects with their pks."""
+    if not objs:
+        return objs
+    created = model.objects.bulk_create(objs, batch_size=CHUNK)
+    if any(obj.pk is None for obj in created):  # pragma: no cover - PostgreSQL and SQLite 3.35+ return pks
+        raise RuntimeError("the database did not return the primary keys of the new rows")
+    _copy_to_history(model, [obj.pk for obj in created], history_type="+", user=user, date=date)
+    return created
+
+
+def update_with_history(
+    model: type[Model],
+    rows: Sequence[Sequence],
+    *,
+    fields: Sequence[str],
+    also: dict | None = None,
+    user,
+    date: datetime.datetime,
+) -> None:
+    """Set ``fields`` (attnames) of each row ``(pk, value, ...)``, and the constant ``also``; one ``~`` history row each.
+
+    One ``UPDATE ... FROM (VALUES ...)`` per chunk: PostgreSQL and SQLite name the VALUES
+    columns ``column1``, ``column2``…, and each is cast to its field's type (a column of NULLs
+    would otherwise be text).
+    """
+    if not rows:
+        return
+    meta = model._meta
+    table = _qn(meta.db_table)
+    targets = [meta.pk, *(meta.get_field(name) for name in fields)]
+    casts = [f"CAST(v.column{i} AS {field.cast_db_type(connection)})" for i, field in enumerate(targets, start=1)]
+    also = also or {}
+    constants = [meta.get_field(name) for name in also]
+    assignments = [f"{_qn(field.column)} = {cast}" for field, cast in zip(targets[1:], casts[1:], strict=True)]
+    assignments += [f"{_qn(field.column)} = %s" for field in constants]
+    constant_values = [
+        field.get_db_prep_value(value, connection) for field, value in zip(constants, also.values(), strict=True)
+    ]
+    width = len(targets)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, params_per_item=width, reserved=len(constants)):
+            values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
+            params = [
+                field.get_db_prep_value(value, connection)
+                for row in chunk
+                for field, value in zip(targets, row, strict=True)
+            ]
+            cursor.execute(
+                f"UPDATE {table} SET {', '.join(assignments)} FROM (VALUES {values}) AS v "
+                f"WHERE {table}.{_qn(meta.pk.column)} = {casts[0]}",
+                [*constant_values, *params],
+            )
+    _copy_to_history(model, [row[0] for row in rows], history_type="~", user=user, date=date)
+
+
+def delete_with_history(model: type[Model], pks: Sequence[int], *, user, date: datetime.datetime) -> None:
+    """Delete the rows with these pks, each leaving a ``-`` history row naming ``user``.
+
+    A plain ``DELETE``: no cascade is collected, so only for rows nothing else points to.
+    """
+    if not pks:
+        return
+    _copy_to_history(model, pks, history_type="-", user=user, date=date)
+    table, pk = _qn(model._meta.db_table), _qn(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(pks, params_per_item=1):
+            cursor.execute(f"DELETE FROM {table} WHERE {pk} IN ({', '.join(['%s'] * len(chunk))})", list(chunk))
