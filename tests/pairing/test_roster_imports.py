@@ -221,7 +221,7 @@ def test_it_refuses_a_zip_bomb_before_parsing(monkeypatch):
         zout.writestr("xl/sharedStrings.xml", b" " * (64 * 1024 * 1024))  # 64 MB inflating from ~64 KB
     out.seek(0)
     parsed = []
-    monkeypatch.setattr(imports.openpyxl, "load_workbook", lambda *a, **k: parsed.append(1))
+    monkeypatch.setattr(imports, "load_workbook", lambda *a, **k: parsed.append(1))
 
     assert "解压后过大" in _refused(out)
     assert parsed == [], "openpyxl must not see the file"
@@ -257,3 +257,42 @@ def test_a_refused_file_writes_nothing(world, make):  # noqa: F811
 
     assert result.errors and not result.committed
     assert (Branch.objects.count(), Region.objects.count(), Unit.objects.count()) == before
+
+
+def _without_dimension(*, broken_after_rows: bool) -> io.BytesIO:
+    """A write-only workbook (no ``<dimension>``, like our exports), optionally with broken XML after the rows."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("支部名册")
+    sheet.append(list(HEADERS))
+    sheet.append(row("C0001"))
+    source = io.BytesIO()
+    workbook.save(source)
+    source.seek(0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b"<dimension" not in data
+                if broken_after_rows:
+                    data = data.replace(b"</sheetData>", b"<unclosed>")
+            zout.writestr(item, data)
+    out.seek(0)
+    return out
+
+
+def test_a_sheet_without_dimension_is_sized_without_parsing_its_rows():
+    import openpyxl
+    from openpyxl.worksheet import _reader
+
+    # openpyxl's own sizing parses the whole sheet and trips over the broken tail; ours stops at <sheetData>.
+    with pytest.raises(Exception):  # noqa: B017 - whatever openpyxl's XML parser raises
+        openpyxl.load_workbook(_without_dimension(broken_after_rows=True), read_only=True)
+    workbook = imports.load_workbook(_without_dimension(broken_after_rows=True))
+    try:
+        assert workbook.worksheets[0].max_row is None
+    finally:
+        workbook.close()
+
+    assert [r.code for r in read_all(_without_dimension(broken_after_rows=False))] == ["C0001"]
+    assert _reader.WorkSheetParser.parse_dimensions.__module__ == "openpyxl.worksheet._reader", "openpyxl untouched"
