@@ -17,7 +17,6 @@ from functools import reduce
 
 from django.db.models import (
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     Func,
@@ -61,6 +60,11 @@ def _grouped(queryset: QuerySet, group: Group, **aggregates) -> dict:
     return {tuple(row.pop(lookup) for lookup in group): row for row in rows}
 
 
+def _of_pairing(area: dict) -> dict:
+    """The lookups of ``area`` (from a pairing) from a row that belongs to a pairing."""
+    return {f"pairing__{lookup}": value for lookup, value in area.items()}
+
+
 def prefixed(prefix: str, group: Group) -> Group:
     return None if group is None else tuple(f"{prefix}{lookup}" for lookup in group)
 
@@ -94,18 +98,20 @@ def branch_counts(
     结对覆盖率: ``paired`` (an active pairing in a current campaign on ``as_of``) of ``partners``;
     ``helpers_engaged`` of ``helpers``.
     """
-    records = OptimisationRecord.objects.filter(branch=OuterRef("pk"), campaign=campaign, done_on__lte=as_of)
+    # Uncorrelated IN (…) sets, hashed once: a correlated EXISTS per branch costs the same at run
+    # time but its estimate (millions) makes PostgreSQL spend about a second JIT-compiling.
+    optimised = OptimisationRecord.objects.filter(campaign=campaign, done_on__lte=as_of).values("branch_id")
     current = Pairing.objects.filter(pairing_active_on(as_of), campaign__is_current=True)
     partner, helper = Q(kind__in=PARTNER_KINDS), Q(kind__in=HELPER_KINDS)
     return _grouped(
         branches,
         group,
         total=Count("pk"),
-        optimised=Count("pk", filter=Q(Exists(records))),
+        optimised=Count("pk", filter=Q(pk__in=optimised)),
         partners=Count("pk", filter=partner),
-        paired=Count("pk", filter=partner & Q(Exists(current.filter(partner=OuterRef("pk"))))),
+        paired=Count("pk", filter=partner & Q(pk__in=current.values("partner_id"))),
         helpers=Count("pk", filter=helper),
-        helpers_engaged=Count("pk", filter=helper & Q(Exists(current.filter(helper=OuterRef("pk"))))),
+        helpers_engaged=Count("pk", filter=helper & Q(pk__in=current.values("helper_id"))),
     )
 
 
@@ -151,16 +157,18 @@ def theme_day_months(as_of: datetime.date) -> list[datetime.date]:
     return month_starts(as_of.year, today=as_of)
 
 
-def theme_day_counts(pairings: QuerySet[Pairing], *, as_of: datetime.date, group: Group) -> dict:
+def theme_day_counts(*, area: dict, as_of: datetime.date, group: Group) -> dict:
     """主题党日达标率 per month: ``{key: {"pairings": n, "months": [[active, confirmed], ...]}}``.
 
     A pairing is active in a month if it was on a day of it up to ``as_of``, and confirmed if it
-    also had a confirmed theme day in the month by ``as_of``. ``group`` is looked up from the
-    pairing (``("partner__county_id", ...)``). Two queries for all months: the active pairings
+    also had a confirmed theme day in the month by ``as_of``. ``area`` (lookups from the pairing,
+    e.g. ``{"partner__city": city}``) restricts the pairings and ``group`` groups them
+    (``("partner__county_id", ...)``). Two queries for all months: the active pairings
     from the pairings, the confirmed ones from the year's theme days grouped by month once —
     not one correlated look-up per pairing and month.
     """
     months = theme_day_months(as_of)
+    pairings = Pairing.objects.filter(**area)
     active = {f"a{i}": Count("pk", filter=active_in_month(m, as_of=as_of)) for i, m in enumerate(months)}
     result = {
         key: {"pairings": row["pairings"], "months": [[row[f"a{i}"], 0] for i in range(len(months))]}
@@ -175,7 +183,7 @@ def theme_day_counts(pairings: QuerySet[Pairing], *, as_of: datetime.date, group
         ),
     )
     confirmed = (
-        ThemeDay.objects.filter(in_active_month, status=ThemeDayStatus.CONFIRMED, pairing__in=pairings.values("pk"))
+        ThemeDay.objects.filter(in_active_month, status=ThemeDayStatus.CONFIRMED, **_of_pairing(area))
         .order_by()
         .values(*(prefixed("pairing__", group) or ()), month=ExtractMonth("held_on"))
         .annotate(confirmed=Count("pairing_id", distinct=True))
@@ -221,9 +229,7 @@ def lists_of(region: Region, task_lists: list[KeyTaskList]) -> list[KeyTaskList]
     return [tl for tl in task_lists if tl.region.path.startswith(region.path) or tl.region_id == region.parent_id]
 
 
-def n_task_counts(
-    pairings: QuerySet[Pairing], *, task_lists: list[KeyTaskList], as_of: datetime.date, group: Group
-) -> dict:
+def n_task_counts(*, area: dict, task_lists: list[KeyTaskList], as_of: datetime.date, group: Group) -> dict:
     """重点任务完成率 counts: ``{key: {list id: [pairings, done]}}``.
 
     A list asks its items due by ``as_of`` of every pairing active on ``as_of`` with either side
@@ -232,7 +238,7 @@ def n_task_counts(
     """
     if not task_lists:
         return {}
-    reporting = pairings.filter(pairing_active_on(as_of))
+    reporting = Pairing.objects.filter(pairing_active_on(as_of), **area)
     asked = {f"p{tl.pk}": Count("pk", filter=scope.region_pairing_q(tl.region)) for tl in task_lists}
     result = {
         key: {tl.pk: [row[f"p{tl.pk}"], 0] for tl in task_lists}
@@ -244,7 +250,11 @@ def n_task_counts(
     )
     done = (
         KeyTaskReport.objects.filter(
-            of_its_list, status=TaskProgress.DONE, task__due_on__lte=as_of, pairing__in=reporting.values("pk")
+            of_its_list,
+            pairing_active_on(as_of, prefix="pairing__"),
+            status=TaskProgress.DONE,
+            task__due_on__lte=as_of,
+            **_of_pairing(area),
         )
         .order_by()
         .values(*(prefixed("pairing__", group) or ()), "task__task_list_id")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 
 from activities.models import KeyTaskList
 from pairing.choices import BranchKind, RegionLevel, UnitLevel
-from pairing.models import Branch, OptimisationCampaign, Pairing, Region
+from pairing.models import Branch, OptimisationCampaign, Region
 
 from ..models import ReportRun, Snapshot
 from . import figures as f
@@ -59,17 +59,17 @@ def area_counts(
     each of the ``STEPS`` parts (progress)."""
     campaign = OptimisationCampaign.objects.filter(city=city, is_current=True).first()
     if county is None:
-        branches, pairings = Branch.objects.filter(city=city), Pairing.objects.filter(partner__city=city)
+        branches, pairings = Branch.objects.filter(city=city), {"partner__city": city}
     else:
-        branches, pairings = Branch.objects.filter(county=county), Pairing.objects.filter(partner__county=county)
+        branches, pairings = Branch.objects.filter(county=county), {"partner__county": county}
     task_lists = list(f.task_lists_for(county or city, as_of=as_of))
     by_partner = f.prefixed("partner__", CELL)
 
     branch_rows = f.branch_counts(branches, campaign=campaign, as_of=as_of, group=(*CELL, "level"))
     step()
-    theme_days = f.theme_day_counts(pairings, as_of=as_of, group=by_partner)
+    theme_days = f.theme_day_counts(area=pairings, as_of=as_of, group=by_partner)
     step()
-    n_tasks = f.n_task_counts(pairings, task_lists=task_lists, as_of=as_of, group=by_partner)
+    n_tasks = f.n_task_counts(area=pairings, task_lists=task_lists, as_of=as_of, group=by_partner)
     step()
     communities = branches.filter(kind=BranchKind.COMMUNITY)
     volunteers = [f.volunteer_counts(communities, as_of=as_of, group=group) for group in (None, CELL[:1], CELL)]
