@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from . import scope
 from .choices import HELPER_KINDS, PARTNER_KINDS, BranchKind, RegionLevel, UnitLevel
 from .models import Branch, Draw, Pairing, PairingStatus, Region
+
+# Newest first. A keyset order (pairing/keyset.py): the last field is unique, none is null.
+PAIRING_LIST_ORDER = ("-started_on", "-id")
 
 
 def pairing_list(*, user, filters: dict | None = None) -> QuerySet[Pairing]:
@@ -29,7 +33,7 @@ def pairing_list(*, user, filters: dict | None = None) -> QuerySet[Pairing]:
         qs = qs.filter(slot=2)
     elif filters.get("double") == "review":
         qs = qs.filter(slot=2, status=PairingStatus.ACTIVE, double_approved_at__isnull=True)
-    return qs.order_by("-started_on", "-id")
+    return qs.order_by(*PAIRING_LIST_ORDER)
 
 
 def pairing_get(*, user, pk: int) -> Pairing:
@@ -106,18 +110,29 @@ def draw_regions(*, user) -> list[Region]:
     return []
 
 
+def _draws_visible(*, user) -> QuerySet[Draw]:
+    return Draw.objects.filter(scope.region_q(user, prefix="region__")).select_related(
+        "region", "campaign", "created_by"
+    )
+
+
 def draw_list(*, user) -> QuerySet[Draw]:
-    """Draws whose county (or city) the user may see."""
+    """Draws whose county (or city) the user may see, newest first, with their pairing count.
+
+    Without their inputs and results: a county's draw records every branch that took part
+    (hundreds of kilobytes of JSON at province scale), which the list never shows.
+    """
+    pairings = Pairing.objects.filter(draw=OuterRef("pk")).order_by().values("draw").annotate(n=Count("pk")).values("n")
     return (
-        Draw.objects.filter(scope.region_q(user, prefix="region__"))
-        .select_related("region", "campaign", "created_by")
-        .annotate(pairing_count=Count("pairings"))
+        _draws_visible(user=user)
+        .defer("inputs", "result")
+        .annotate(pairing_count=Coalesce(Subquery(pairings), 0))
         .order_by("-created_at", "-id")
     )
 
 
 def draw_get(*, user, pk: int) -> Draw:
-    return get_object_or_404(draw_list(user=user), pk=pk)
+    return get_object_or_404(_draws_visible(user=user), pk=pk)
 
 
 def helpers_for(*, user, partner: Branch | None = None) -> QuerySet[Branch]:

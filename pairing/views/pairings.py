@@ -29,12 +29,15 @@ from ..forms_pairing import (
     RepairForm,
     SwapForm,
 )
+from ..keyset import keyset_page, page_query
 from ..models import Branch, Pairing, PairingStatus
 from ..services import draw as draw_services
 from ..services import pairings as services
 from .registry import _apply_validation_error, manager_required
 
 PAGE_SIZE = 50
+# The first page of the pairing list reads up to this many keys to say how many pairings there are.
+PAIRING_COUNT_CAP = 1000
 
 
 def _errors_to_messages(request, form) -> None:
@@ -72,14 +75,17 @@ def pairing_list(request):
     user = request.user
     form = PairingFilterForm(request.GET or None, user=user)
     filters = form.cleaned_data if form.is_valid() else {}
-    paginator = Paginator(selectors_pairing.pairing_list(user=user, filters=filters), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = keyset_page(
+        selectors_pairing.pairing_list(user=user, filters=filters),
+        ordering=selectors_pairing.PAIRING_LIST_ORDER,
+        params=request.GET,
+        size=PAGE_SIZE,
+        count_cap=PAIRING_COUNT_CAP,
+    )
     context = {
         "filter_form": form,
-        "page_obj": page,
-        "query": query.urlencode(),
+        "page": page,
+        "query": page_query(request.GET),
         "can_manage": scope.can_manage(user),
     }
     return render(request, "pairing/pairing_list.html", context)

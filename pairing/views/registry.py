@@ -11,15 +11,20 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
-from django_tables2.paginators import LazyPaginator
 
 from .. import scope, selectors
 from ..choices import REGION_SCOPED_ROLES, Grade
 from ..filters import BranchFilter
 from ..forms import BranchForm, GradeBulkForm, OptimisationForm
+from ..keyset import keyset_page, page_query
 from ..services import registry as services
-from ..tables import BranchTable
+
+# The orders the branch list offers, each a keyset over an index (code is unique, name is indexed).
+# Sorting by grade, county or member count would sort every branch in scope on every page.
+BRANCH_SORTS = {"code": ("code",), "-code": ("-code",), "name": ("name", "id"), "-name": ("-name", "-id")}
+# The first page reads up to this many keys, so it can say "N branches" when N is small.
+BRANCH_COUNT_CAP = 1000
+GRADE_BADGE = {Grade.GOOD: "success", Grade.MEDIUM: "warning", Grade.WEAK: "danger"}
 
 
 def manager_required(view):
@@ -44,18 +49,44 @@ def _apply_validation_error(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def _sort_links(params, sort: str) -> dict[str, dict]:
+    """For each sortable column: the link that sorts by it (toggling when it is the current order)."""
+    query = page_query(params, drop=("sort",))
+    links = {}
+    for column in ("code", "name"):
+        current = "asc" if sort == column else "desc" if sort == f"-{column}" else ""
+        target = f"-{column}" if current == "asc" else column
+        links[column] = {"href": f"?{query}&sort={target}" if query else f"?sort={target}", "current": current}
+    return links
+
+
 @login_required
 def branch_list(request):
+    """The registry in scope, filtered, one keyset page at a time (docs/pairing.md, "Lists")."""
     user = request.user
     branch_filter = BranchFilter(request.GET or None, queryset=selectors.branch_list(user=user), user=user)
+    sort = request.GET.get("sort", "code")
+    if sort not in BRANCH_SORTS:
+        sort = "code"
+    page = keyset_page(
+        branch_filter.qs,
+        ordering=BRANCH_SORTS[sort],
+        params=request.GET,
+        size=settings.BRANCH_LIST_PAGE_SIZE,
+        count_cap=BRANCH_COUNT_CAP,
+    )
+    for branch in page.rows:
+        branch.phone_shown = scope.phone_for(user, branch.secretary_phone)
+        if branch.current_grade:
+            branch.grade_label = Grade(branch.current_grade).label
+            branch.grade_badge = GRADE_BADGE.get(branch.current_grade, "secondary")
     can_manage = scope.can_manage(user)
-    table = BranchTable(branch_filter.qs, user=user, selectable=can_manage)
-    RequestConfig(
-        request, paginate={"per_page": settings.BRANCH_LIST_PAGE_SIZE, "paginator_class": LazyPaginator}
-    ).configure(table)
     context = {
         "filter": branch_filter,
-        "table": table,
+        "page": page,
+        "query": page_query(request.GET),
+        "sort": sort,
+        "sort_links": _sort_links(request.GET, sort),
         "can_manage": can_manage,
         "show_filters": user.is_superuser or user.role in REGION_SCOPED_ROLES,
         "grade_form": GradeBulkForm(user=user) if can_manage else None,

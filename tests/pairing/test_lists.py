@@ -1,0 +1,338 @@
+"""The big lists (branches, pairings, draws): keyset pages hold every row once and in order, with
+filters and sorts kept across pages; garbage cursors give the first page; query counts do not grow;
+the count is honest; the scope holds on every page and for any cursor."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+import re
+from html import unescape
+
+import pytest
+from django.urls import reverse
+
+from pairing import keyset
+from pairing.models import Branch, Draw, Pairing, PairingStatus
+from pairing.services import pairings as services
+from pairing.views import pairings as pairing_views
+from pairing.views import registry as registry_views
+from tests.factories import (
+    PASSWORD,
+    BranchFactory,
+    GradeFactory,
+    PairingFactory,
+    PartnerBranchFactory,
+    RegionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+PAGE = 4
+NEXT = re.compile(r'rel="next" href="([^"]+)"')
+PREVIOUS = re.compile(r'rel="prev" href="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def small_pages(settings, monkeypatch):
+    settings.BRANCH_LIST_PAGE_SIZE = PAGE
+    monkeypatch.setattr(pairing_views, "PAGE_SIZE", PAGE)
+
+
+@pytest.fixture
+def world():
+    city = RegionFactory(city=True, name="信阳市")
+    county = RegionFactory(parent=city, name="商城县")
+    other = RegionFactory(parent=city, name="光山县")
+    township = RegionFactory(parent=county, name="鄢岗镇")
+    mine = [BranchFactory(county=county, name=f"商城县第{i % 5}党支部") for i in range(11)]  # names repeat
+    villages = [
+        PartnerBranchFactory(county=county, township=township, region=RegionFactory(parent=township)) for _ in range(6)
+    ]
+    theirs = [BranchFactory(county=other, name=f"光山县第{i}党支部") for i in range(5)]
+    return {"city": city, "county": county, "other": other, "mine": mine, "villages": villages, "theirs": theirs}
+
+
+def login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def cursor(values) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def walk(client, url: str, params: dict | None = None) -> list:
+    """Follow the "next" links from the first page, then the "previous" links back, checking both
+    ways give the same pages; return the pages' rows."""
+    response = client.get(url, params or {})
+    pages = []
+    while True:
+        assert response.status_code == 200
+        pages.append(list(response.context["page"].rows))
+        found = NEXT.search(response.content.decode())
+        if not found:
+            break
+        assert len(pages) < 50, "the pages do not end"
+        response = client.get(url + unescape(found.group(1)))
+    back = [pages[-1]]
+    while found := PREVIOUS.search(response.content.decode()):
+        response = client.get(url + unescape(found.group(1)))
+        back.append(list(response.context["page"].rows))
+    assert back[::-1] == pages, "going back gives other pages than going forward"
+    return pages
+
+
+def flat(pages: list) -> list:
+    return [row for page in pages for row in page]
+
+
+# --- branch list ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sort", "order"),
+    [("", ("code",)), ("-code", ("-code",)), ("name", ("name", "id")), ("-name", ("-name", "-id"))],
+)
+def test_branch_pages_hold_every_row_in_scope_once_in_order(client, world, sort, order):
+    login(client, UserFactory.staff(region=world["county"]))
+    pages = walk(client, reverse("pairing:branch_list"), {"sort": sort} if sort else {})
+    expected = list(Branch.objects.filter(county=world["county"]).order_by(*order))
+    assert flat(pages) == expected
+    assert all(len(page) == PAGE for page in pages[:-1]) and 1 <= len(pages[-1]) <= PAGE
+
+
+def test_branch_pages_keep_the_filters(client, world):
+    for village in world["villages"][:5]:
+        GradeFactory(branch=village, grade="weak")
+    login(client, UserFactory.staff(region=world["city"]))
+    url = reverse("pairing:branch_list")
+    pages = walk(client, url, {"kind": "village", "grade": "weak", "sort": "-name"})
+    assert flat(pages) == sorted(world["villages"][:5], key=lambda b: (b.name, b.pk), reverse=True)
+    assert len(pages) == 2
+    second = client.get(url, {"kind": "village", "grade": "weak", "sort": "-name"}).content.decode()
+    link = unescape(NEXT.search(second).group(1))
+    assert "kind=village" in link and "grade=weak" in link and "sort=-name" in link
+
+
+def test_branch_page_after_an_out_of_scope_row_shows_only_rows_in_scope(client, world):
+    login(client, UserFactory.staff(region=world["county"]))
+    early = BranchFactory(county=world["other"], code="A0001", name="光山县更早的党支部")
+    for row in (early, world["mine"][3]):
+        response = client.get(reverse("pairing:branch_list"), {"after": cursor([row.code])})
+        assert response.status_code == 200
+        shown = response.context["page"].rows
+        assert shown and all(b.county_id == world["county"].pk and b.code > row.code for b in shown)
+        assert world["theirs"][1].name not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "x",
+        "!!!",
+        "W10",  # []
+        cursor({"code": "T1"}),
+        cursor([None]),
+        cursor([True]),
+        cursor([1.5]),
+        cursor(["T\x00"]),
+        cursor(["T1", "T2"]),
+        cursor(["x" * 60]),  # longer than the column
+        "A" * 5000,
+    ],
+)
+def test_garbage_cursor_gives_the_first_page(client, world, garbage):
+    login(client, UserFactory.staff(region=world["county"]))
+    url = reverse("pairing:branch_list")
+    first = client.get(url).context["page"].rows
+    for name in ("after", "before"):
+        response = client.get(url, {name: garbage})
+        assert response.status_code == 200
+        assert response.context["page"].rows == first
+        assert response.context["page"].is_first
+
+
+@pytest.mark.parametrize("garbage", [cursor(["名", 10**30]), cursor(["名", "x"]), cursor(["名"]), cursor([["名"], 1])])
+def test_garbage_name_cursor_gives_the_first_page(client, world, garbage):
+    login(client, UserFactory.staff(region=world["county"]))
+    url = reverse("pairing:branch_list")
+    response = client.get(url, {"sort": "name", "after": garbage})
+    assert response.status_code == 200
+    assert response.context["page"].is_first
+
+
+def test_old_page_numbers_and_unknown_sorts_give_the_first_page_in_code_order(client, world):
+    login(client, UserFactory.staff(region=world["county"]))
+    response = client.get(reverse("pairing:branch_list"), {"page": "3", "sort": "member_count"})
+    assert response.status_code == 200
+    codes = sorted(b.code for b in world["mine"] + world["villages"])
+    assert [b.code for b in response.context["page"].rows] == codes[:PAGE]
+
+
+def test_branch_list_says_how_many_and_when_there_are_more_than_it_counted(client, world, monkeypatch):
+    login(client, UserFactory.staff(region=world["county"]))
+    url = reverse("pairing:branch_list")
+    assert "共 17 个支部" in client.get(url).content.decode()
+    assert "共 6 个支部" in client.get(url, {"kind": "village"}).content.decode()
+    monkeypatch.setattr(registry_views, "BRANCH_COUNT_CAP", 10)
+    content = client.get(url).content.decode()
+    assert "超过 10 个支部" in content and "共 17" not in content
+    # Later pages do not count.
+    later = client.get(url, {"after": cursor([world["mine"][0].code])})
+    assert 'data-testid="list-count"' not in later.content.decode()
+
+
+def test_branch_list_queries_do_not_grow_with_rows_or_depth(client, world, django_assert_max_num_queries):
+    login(client, UserFactory.staff(region=world["county"]))
+    url = reverse("pairing:branch_list")
+    client.get(url)
+    with django_assert_max_num_queries(12) as few:
+        client.get(url)
+    baseline = len(few)  # now: a later request resets the connection's query log
+    for _ in range(40):
+        GradeFactory(branch=BranchFactory(county=world["county"]))
+    for params in ({}, {"sort": "-name"}, {"after": cursor([world["mine"][5].code])}, {"kind": "organ"}):
+        with django_assert_max_num_queries(12) as many:
+            response = client.get(url, params)
+            queries = len(many)
+        assert response.status_code == 200 and len(response.context["page"].rows) == PAGE
+        assert queries == baseline, params
+
+
+def test_branch_list_without_rows_says_so(client, world):
+    login(client, UserFactory.staff(region=world["county"]))
+    response = client.get(reverse("pairing:branch_list"), {"q": "没有这个支部"})
+    content = response.content.decode()
+    assert "没有符合条件的支部。" in content
+    assert 'rel="next"' not in content and 'rel="prev"' not in content
+
+
+def test_staff_get_row_checkboxes_and_leaders_do_not(client, world):
+    url = reverse("pairing:branch_list")
+    content = login(client, UserFactory.staff(region=world["county"])).get(url).content.decode()
+    assert 'data-select-all="branches"' in content and 'name="branches"' in content
+    client.logout()
+    content = login(client, UserFactory.leader(region=world["county"])).get(url).content.decode()
+    assert 'name="branches"' not in content
+
+
+# --- pairing list ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pairings(world):
+    """Pairings in the county with repeated start dates (so the id decides ties), one dissolved."""
+    rows = []
+    for i, village in enumerate(world["villages"]):
+        rows.append(
+            PairingFactory(helper=world["mine"][i], partner=village, started_on=datetime.date(2022, 1 + i % 3, 1))
+        )
+    other_village = PartnerBranchFactory(county=world["other"])
+    rows.append(PairingFactory(helper=world["theirs"][0], partner=other_village))
+    rows[1].status, rows[1].dissolved_on = PairingStatus.DISSOLVED, datetime.date(2023, 1, 1)
+    rows[1].save()
+    return rows
+
+
+def test_pairing_pages_hold_every_pairing_in_scope_once_newest_first(client, world, pairings):
+    login(client, UserFactory.staff(region=world["county"]))
+    pages = walk(client, reverse("pairing:pairing_list"))
+    expected = sorted(pairings[:6], key=lambda p: (p.started_on, p.pk), reverse=True)
+    assert flat(pages) == expected
+    assert len(pages) == 2
+
+
+def test_pairing_pages_keep_the_filters(client, world, pairings):
+    login(client, UserFactory.staff(region=world["city"]))
+    url = reverse("pairing:pairing_list")
+    pages = walk(client, url, {"status": "active", "county": world["county"].pk})
+    assert flat(pages) == sorted(
+        [p for p in pairings[:6] if p.pk != pairings[1].pk], key=lambda p: (p.started_on, p.pk), reverse=True
+    )
+    link = unescape(NEXT.search(client.get(url, {"status": "active"}).content.decode()).group(1))
+    assert "status=active" in link
+
+
+def test_pairing_list_garbage_cursors_give_the_first_page(client, world, pairings):
+    login(client, UserFactory.staff(region=world["county"]))
+    url = reverse("pairing:pairing_list")
+    first = client.get(url).context["page"].rows
+    for garbage in (cursor(["2022-13-01", 1]), cursor(["2022-01-01", 10**30]), cursor([1, 1]), "%%%"):
+        response = client.get(url, {"after": garbage})
+        assert response.status_code == 200 and response.context["page"].rows == first
+
+
+def test_pairing_list_counts_what_it_shows(client, world, pairings, monkeypatch):
+    login(client, UserFactory.staff(region=world["county"]))
+    url = reverse("pairing:pairing_list")
+    assert "共 6 个结对" in client.get(url).content.decode()
+    monkeypatch.setattr(pairing_views, "PAIRING_COUNT_CAP", 5)
+    assert "超过 5 个结对" in client.get(url).content.decode()
+
+
+def test_a_secretary_pages_through_their_own_pairings_only(client, world, pairings):
+    login(client, UserFactory.secretary(branch=world["mine"][0]))
+    assert flat(walk(client, reverse("pairing:pairing_list"))) == [pairings[0]]
+
+
+def test_pairing_list_queries_do_not_grow(client, world, pairings, django_assert_max_num_queries):
+    owner = UserFactory.staff(region=world["county"])
+    login(client, owner)
+    url = reverse("pairing:pairing_list")
+    client.get(url)
+    with django_assert_max_num_queries(10) as few:
+        client.get(url)
+    baseline = len(few)
+    for _ in range(20):
+        village = PartnerBranchFactory(county=world["county"])
+        services.pairing_create(helper=BranchFactory(county=world["county"]), partner=village, acting_user=owner)
+    first = client.get(url).context["page"].rows
+    for params in ({}, {"after": keyset.cursor_encode([first[-1].started_on, first[-1].pk])}):
+        with django_assert_max_num_queries(baseline) as many:
+            assert client.get(url, params).status_code == 200
+        assert len(many) == baseline
+
+
+# --- draws ----------------------------------------------------------------------------------
+
+
+def test_draw_list_counts_pairings_without_loading_inputs(client, world, pairings):
+    staff = UserFactory.staff(region=world["county"])
+    draw = Draw.objects.create(
+        campaign=pairings[0].campaign,
+        region=world["county"],
+        level="county",
+        seed=7,
+        grade_year=2022,
+        inputs={"helpers": {}, "partners": {}},
+        result={"pairs": [], "unpaired_helpers": [], "unpaired_partners": []},
+        created_by=staff,
+    )
+    Pairing.objects.filter(pk__in=[p.pk for p in pairings[:3]]).update(draw=draw)
+    response = login(client, staff).get(reverse("pairing:draw_list"))
+    assert response.status_code == 200
+    shown = list(response.context["page_obj"])
+    assert [d.pairing_count for d in shown] == [3]
+    assert {"inputs", "result"} <= shown[0].get_deferred_fields()
+    assert client.get(draw.get_absolute_url()).status_code == 200
+
+
+# --- the keyset helper itself ---------------------------------------------------------------
+
+
+def test_cursors_round_trip_dates_and_text():
+    fields = keyset._fields(Pairing, ("-started_on", "-id"))
+    assert keyset.cursor_decode(keyset.cursor_encode([datetime.date(2022, 5, 1), 42]), fields) == [
+        datetime.date(2022, 5, 1),
+        42,
+    ]
+    names = keyset._fields(Branch, ("name", "id"))
+    assert keyset.cursor_decode(keyset.cursor_encode(["商城县·第一", 7]), names) == ["商城县·第一", 7]
+
+
+def test_keyset_refuses_orders_it_cannot_seek():
+    with pytest.raises(ValueError):
+        keyset._fields(Branch, ("county",))
