@@ -89,7 +89,13 @@ class ThemeDay(models.Model):
                 name="themeday_returned_has_reason",
             ),
         ]
-        indexes = [models.Index(fields=["pairing", "held_on"]), models.Index(fields=["held_on", "status"])]
+        indexes = [
+            models.Index(fields=["pairing", "held_on"]),
+            models.Index(fields=["held_on", "status"]),
+            # The lists, newest first, one keyset page at a time; and filtered by status.
+            models.Index(fields=["held_on", "id"], name="themeday_newest"),
+            models.Index(fields=["status", "held_on", "id"], name="themeday_status_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.held_on:%Y-%m-%d} {self.theme}"
@@ -179,7 +185,11 @@ class JointActivity(models.Model):
         verbose_name = _("联建活动")
         verbose_name_plural = _("联建活动")
         ordering = ["-held_on", "-id"]
-        indexes = [models.Index(fields=["pairing", "held_on"]), models.Index(fields=["kind", "held_on"])]
+        indexes = [
+            models.Index(fields=["pairing", "held_on"]),
+            models.Index(fields=["kind", "held_on"]),
+            models.Index(fields=["held_on", "id"], name="jointactivity_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.title}"

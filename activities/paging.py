@@ -17,21 +17,37 @@ import binascii
 import datetime
 import functools
 import json
-import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import F, Field, Func, Q, QuerySet, Value
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+
+
+class _Row(Func):
+    """A row value ``(a, b)``: compared element by element, and an index condition on an index on (a, b)."""
+
+    template = "(%(expressions)s)"
+    output_field = Field()
 
 
 class Keyset:
-    """A total order over unique keys: its cursors and the filter that seeks past one."""
+    """A total order over unique keys: its cursors and the filter that seeks past one.
 
-    def __init__(self, *keys: str):
+    ``within`` names a column that the rows are filtered to one value of and that leads an index
+    with the first key, e.g. ``("helper__county", county.pk)`` for a county's branches in code order
+    on an index on (county, code). The range on the first key is then spelt as the row value
+    (county, code) >= (c, x): an index condition that only that index can serve, which PostgreSQL
+    estimates from the county alone. Otherwise it multiplies the county's share by the code's, as
+    if counties were spread over the codes, and may choose to sort the whole county instead.
+    """
+
+    def __init__(self, *keys: str, within: tuple[str, object] | None = None):
         self.keys = keys
         self.paths = tuple(k.lstrip("-") for k in keys)
         self.descending = tuple(k.startswith("-") for k in keys)
+        self.within = within
 
     def order(self, *, backwards: bool = False) -> list[str]:
         return [f"-{p}" if d != backwards else p for p, d in zip(self.paths, self.descending, strict=True)]
@@ -41,27 +57,33 @@ class Keyset:
         return tuple(functools.reduce(getattr, path.split("__"), obj) for path in self.paths)
 
     def seek(self, values: Sequence, *, backwards: bool = False) -> Q:
-        """Rows strictly after ``values`` in this order (before them, if ``backwards``)."""
-        strictly = functools.reduce(
-            operator.or_,
-            (
-                Q(
-                    **dict(zip(self.paths[:i], values[:i], strict=True)),
-                    **{f"{path}__{self._past(i, backwards)}": values[i]},
-                )
-                for i, path in enumerate(self.paths)
-            ),
-        )
-        # The same rows, with a range on the first key that an index scan can start from.
-        return self.bound(values[0], backwards=backwards) & strictly
+        """Rows strictly after ``values`` in this order (before them, if ``backwards``).
 
-    def _past(self, i: int, backwards: bool) -> str:
-        return "lt" if self.descending[i] != backwards else "gt"
+        Spelt "the first key at or past its value, and not (equal to it with the rest not past)":
+        the range is what an index scan starts from, and the planner counts it once. The usual
+        "k1 >= x AND (k1 > x OR (k1 = x AND k2 > y))" counts the range twice, and a tenth of the
+        rows becomes a hundredth in its estimates.
+        """
+        return self._past_from(0, values, backwards)
+
+    def _past_from(self, i: int, values: Sequence, backwards: bool) -> Q:
+        path, later = self.paths[i], self.descending[i] != backwards
+        if i == len(self.paths) - 1:
+            return Q(**{f"{path}__{'lt' if later else 'gt'}": values[i]})
+        at_or_past = self.bound(values[i], backwards=backwards) if i == 0 else self._range(i, values[i], later)
+        return at_or_past & ~(Q(**{path: values[i]}) & ~self._past_from(i + 1, values, backwards))
+
+    def _range(self, i: int, value, lower: bool) -> Q:
+        return Q(**{f"{self.paths[i]}__{'lte' if lower else 'gte'}": value})
 
     def bound(self, value, *, backwards: bool = False) -> Q:
         """Rows at or after ``value`` of the first key (at or before, if ``backwards``)."""
         lower = self.descending[0] != backwards
-        return Q(**{f"{self.paths[0]}__{'lte' if lower else 'gte'}": value})
+        if self.within is None:
+            return self._range(0, value, lower)
+        column, fixed = self.within
+        compare = LessThanOrEqual if lower else GreaterThanOrEqual
+        return Q(compare(_Row(F(column), F(self.paths[0])), _Row(Value(fixed), Value(value))))
 
     def until(self, value, *, backwards: bool = False) -> Q:
         """Rows at or before ``value`` of the first key in reading order: the end of a range."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, FilteredRelation, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from pairing import scope
 from pairing.choices import REGION_SCOPED_ROLES, RegionLevel
-from pairing.models import Branch, Pairing, PairingStatus, Region
+from pairing.models import Pairing, PairingStatus, Region
 from pairing.selectors import pairing_list
 
 from .choices import ComplianceCell, TaskProgress, ThemeDayStatus
@@ -92,47 +92,66 @@ def joint_activity_list(*, user) -> QuerySet[JointActivity]:
 _REGION_FIELDS = {RegionLevel.COUNTY: "county"}
 BY_HELPER_CODE = Keyset("helper__code", "pk")
 BY_PARTNER_CODE = Keyset("partner__code", "pk")
+# What the pages of pairings show: a hundred rows of two names and the dates that decide the months.
+_PAGE_FIELDS = (
+    *("status", "started_on", "dissolved_on", "helper_id", "partner_id"),
+    *(f"{side}__{f}" for side in ("helper", "partner") for f in ("name", "code", "county_id", "member_count")),
+)
 
 
 def pairing_page(
-    *, pairings: QuerySet[Pairing], region: Region | None, size: int, after: str | None, before: str | None
+    *, user, where: Q, region: Region | None, size: int, after: str | None = None, before: str | None = None
 ) -> Page:
-    """A page of ``pairings`` in branch-code order, read from ``region``'s side (keyset pagination).
+    """A page of the pairings the user sees that match ``where`` and have a side in ``region``.
 
-    With a region (a county's grid, a county's N list), the rows are ``pairings`` with either side in
-    it, ordered by the code of their branch in the region: the helper's, or the partner's when only
-    the partner is in it. Each side is an index walk along (county, code) that stops after one
-    page. Sorting all of a county's pairings by the helper's code instead reads the whole county on
-    every page, or, when PostgreSQL walks the code index, every branch coded before the county.
-    Without a region (a secretary's own pairings, a whole province), the order is the helper's code.
+    Keyset pagination in branch-code order. For a county (a county's grid or N list), the rows are
+    read from the county's side: its pairings in the order of the code of their branch in the
+    county, the helper's, or the partner's when only the partner is in it. Each side is an index
+    walk along (county, code) that stops after one page. Sorting all of a county's pairings by the
+    helper's code instead reads the whole county on every page (or, when PostgreSQL walks the
+    code index, every branch coded before the county). Otherwise the order is the helper's code.
     """
-    field = _REGION_FIELDS.get(region.level) if region is not None else None
+    scoped = pairing_list(user=user).filter(where).select_related(None).select_related("helper", "partner")
+    scoped = scoped.only(*_PAGE_FIELDS)
+    if region is None:
+        return keyset_page(scoped, BY_HELPER_CODE, size=size, after=after, before=before)
+    field = _REGION_FIELDS.get(region.level)
     if field is None:
-        return keyset_page(pairings, BY_HELPER_CODE, size=size, after=after, before=before)
-    # The region's first and last codes, as ranges on the code: without them PostgreSQL may walk the
-    # code index from the province's first branch (it assumes the region's codes are spread evenly).
-    codes = Branch.objects.filter(**{field: region}).aggregate(first=Min("code"), last=Max("code"))
-    if codes["first"] is None:
-        return Page([])
-    helper_side = pairings.filter(
-        **{f"helper__{field}": region, "helper__code__gte": codes["first"], "helper__code__lte": codes["last"]}
-    )
-    partner_only = pairings.filter(
-        **{f"partner__{field}": region, "partner__code__gte": codes["first"], "partner__code__lte": codes["last"]}
-    ).exclude(**{f"helper__{field}": region})
+        scoped = scoped.filter(scope.region_pairing_q(region))
+        return keyset_page(scoped, BY_HELPER_CODE, size=size, after=after, before=before)
+    # For someone who sees the whole county the scope rule ("a side in my region") holds on both
+    # sides already; left in, its joins make PostgreSQL expect a tenth of the rows and sort the
+    # whole county instead of walking one page.
+    if _sees_whole(user, region):
+        pairings = Pairing.objects.filter(where).select_related("helper", "partner").only(*_PAGE_FIELDS)
+    else:
+        pairings = scoped
+    helper_side = pairings.filter(**{f"helper__{field}": region})
+    partner_only = pairings.filter(**{f"partner__{field}": region}).exclude(**{f"helper__{field}": region})
     return merged_keyset_page(
-        [(helper_side, BY_HELPER_CODE), (partner_only, BY_PARTNER_CODE)], size=size, after=after, before=before
+        [
+            (helper_side, Keyset(*BY_HELPER_CODE.keys, within=(f"helper__{field}", region.pk))),
+            (partner_only, Keyset(*BY_PARTNER_CODE.keys, within=(f"partner__{field}", region.pk))),
+        ],
+        size=size,
+        after=after,
+        before=before,
     )
 
 
-def scope_region(user) -> Region | None:
-    """The region whose pairings are all a staff member or leader sees, to read pages from its side.
+def scope_county(user) -> Region | None:
+    """The county of county-level staff or leaders: all they see are its pairings, so their pages
+    are read from its side. Only a reading hint: the rows are still those of ``pairing_list``."""
+    region = user.region if user.role in REGION_SCOPED_ROLES and user.region_id else None
+    return region if region is not None and region.level == RegionLevel.COUNTY else None
 
-    Only a reading hint: the rows are still those of ``pairing_list(user=user)``.
-    """
-    if user.role in REGION_SCOPED_ROLES and user.region_id and not user.is_superuser:
-        return user.region
-    return None
+
+def _sees_whole(user, region: Region) -> bool:
+    """Whether the scope rule shows the user every pairing with a side in ``region``: the region is
+    inside the region of a staff member or leader (``scope.pairing_q`` matches either side)."""
+    if user.is_superuser or (user.role in REGION_SCOPED_ROLES and user.region_id == region.pk):
+        return True
+    return user.role in REGION_SCOPED_ROLES and Region.objects.filter(scope.region_q(user), pk=region.pk).exists()
 
 
 # --- compliance ------------------------------------------------------------------------------
@@ -189,20 +208,22 @@ def compliance_pairings(*, user, county_id: int | None = None, year: int | None 
     qs = pairing_list(user=user).order_by("helper__code", "pk")
     if county_id:
         qs = qs.filter(Q(helper__county_id=county_id) | Q(partner__county_id=county_id))
-    if year:
-        qs = qs.filter(started_on__lte=datetime.date(year, 12, 31)).filter(
-            Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=datetime.date(year, 1, 1))
-        )
-    return qs
+    return qs.filter(_alive_in(year)) if year else qs
+
+
+def _alive_in(year: int) -> Q:
+    """Pairings active on at least one day of ``year``."""
+    return Q(started_on__lte=datetime.date(year, 12, 31)) & (
+        Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=datetime.date(year, 1, 1))
+    )
 
 
 def compliance_page(
     *, user, year: int, county: Region | None, size: int, after: str | None = None, before: str | None = None
 ) -> Page:
     """One page of the grid's pairings: in scope, alive during the year, in ``county`` if given."""
-    # The grid shows the two names only: no campaign or county joins.
-    pairings = compliance_pairings(user=user, year=year).select_related(None).select_related("helper", "partner")
-    return pairing_page(pairings=pairings, region=county or scope_region(user), size=size, after=after, before=before)
+    region = county or scope_county(user)
+    return pairing_page(user=user, where=_alive_in(year), region=region, size=size, after=after, before=before)
 
 
 def compliance_rows(*, pairings, year: int, today: datetime.date | None = None) -> tuple[list, list[ComplianceRow]]:
@@ -269,33 +290,70 @@ def task_list_pairings(*, task_list: KeyTaskList, user) -> QuerySet[Pairing]:
     )
 
 
+def task_list_page(
+    *, task_list: KeyTaskList, user, size: int, after: str | None = None, before: str | None = None
+) -> Page:
+    """A page of ``task_list_pairings``, read from the list's region's side (see ``pairing_page``)."""
+    where = Q(status=PairingStatus.ACTIVE)
+    return pairing_page(user=user, where=where, region=task_list.region, size=size, after=after, before=before)
+
+
+def task_list_pairing_ids(*, task_list: KeyTaskList, user) -> QuerySet:
+    """The ids of ``task_list_pairings``, as a subquery for the list's totals.
+
+    Someone who sees every pairing of the list's region (staff or a leader of it or above) gets
+    the region's active pairings without the scope joins: one side's branch table each, joined
+    once, instead of both branches of every pairing probed for the scope and the region.
+    """
+    region = task_list.region
+    field = {RegionLevel.CITY: "city", RegionLevel.COUNTY: "county"}.get(region.level)
+    if field is None or not _sees_whole(user, region):
+        return task_list_pairings(task_list=task_list, user=user).order_by().values("pk")
+    active = Pairing.objects.filter(status=PairingStatus.ACTIVE).order_by()
+    return (
+        active.filter(**{f"helper__{field}": region})
+        .values("pk")
+        .union(active.filter(**{f"partner__{field}": region}).values("pk"))
+    )
+
+
 def task_get(*, user, pk: int) -> KeyTask:
     return get_object_or_404(KeyTask.objects.filter(scope.region_q(user, "task_list__region__")), pk=pk)
 
 
-def task_progress_by_item(*, task_list: KeyTaskList, pairings: QuerySet[Pairing]) -> list[dict]:
-    """Per item: how many of the pairings reported it done / in progress / not started (one query)."""
-    total = pairings.count()
-    in_scope = pairings.values("pk")
-    tasks = list(
-        task_list.tasks.annotate(
-            done=Count("reports", filter=Q(reports__status=TaskProgress.DONE, reports__pairing__in=in_scope)),
-            in_progress=Count(
-                "reports", filter=Q(reports__status=TaskProgress.IN_PROGRESS, reports__pairing__in=in_scope)
-            ),
-        ).select_related("carried_from__task_list")
+def task_progress_by_item(*, task_list: KeyTaskList, pairings: QuerySet) -> list[dict]:
+    """Per item: how many of the pairings reported it done / in progress / not started.
+
+    ``pairings`` is a queryset of pairings or of their ids (``task_list_pairing_ids``). One query
+    for the items, and one that reads the pairings once: their number and their reports on the
+    list, counted by item and status.
+    """
+    tasks = list(task_list.tasks.select_related("carried_from__task_list"))
+    reported = FilteredRelation("task_reports", condition=Q(task_reports__task_id__in=[t.pk for t in tasks]))
+    counts = {"total": Count("pk", distinct=True)}
+    for t in tasks:
+        for status in (TaskProgress.DONE, TaskProgress.IN_PROGRESS):
+            counts[f"{status}_{t.pk}"] = Count("reported", filter=Q(reported__task_id=t.pk, reported__status=status))
+    figures = (
+        Pairing.objects.filter(pk__in=pairings.values("pk")).annotate(reported=reported).aggregate(**counts)
+        if tasks
+        else {"total": 0}
     )
-    return [
-        {
-            "task": t,
-            "done": t.done,
-            "in_progress": t.in_progress,
-            "not_started": max(total - t.done - t.in_progress, 0),
-            "total": total,
-            "percent": round(100 * t.done / total) if total else 0,
-        }
-        for t in tasks
-    ]
+    total = figures["total"]
+    items = []
+    for t in tasks:
+        done, in_progress = figures[f"{TaskProgress.DONE}_{t.pk}"], figures[f"{TaskProgress.IN_PROGRESS}_{t.pk}"]
+        items.append(
+            {
+                "task": t,
+                "done": done,
+                "in_progress": in_progress,
+                "not_started": max(total - done - in_progress, 0),
+                "total": total,
+                "percent": round(100 * done / total) if total else 0,
+            }
+        )
+    return items
 
 
 def task_progress_by_pairing(*, task_list: KeyTaskList, pairings) -> tuple[list[KeyTask], list[dict]]:

@@ -29,7 +29,7 @@ from .forms import (
     ReturnForm,
     ThemeDayForm,
 )
-from .paging import Page
+from .paging import Page, keyset_page
 
 PAGE_SIZE = 50
 GRID_PAGE_SIZE = 100
@@ -89,10 +89,10 @@ def _serve(field_file, name: str | None = None, *, inline: bool = True) -> FileR
 def index(request):
     user = request.user
     status = request.GET.get("status", "")
-    theme_days = selectors.theme_day_list(user=user).order_by("-held_on", "-id")
+    theme_days = selectors.theme_day_list(user=user)
     if status in ThemeDayStatus.values:
         theme_days = theme_days.filter(status=status)
-    page = Paginator(theme_days, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(theme_days, selectors.NEWEST_FIRST, size=PAGE_SIZE, **_cursor(request))
     context = {
         "page": page,
         "status": status,
@@ -228,8 +228,8 @@ def theme_day_attachment(request, pk: int):
 
 @login_required
 def joint_activity_list(request):
-    activities = selectors.joint_activity_list(user=request.user).order_by("-held_on", "-id")
-    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    activities = selectors.joint_activity_list(user=request.user)
+    page = keyset_page(activities, selectors.NEWEST_FIRST, size=PAGE_SIZE, **_cursor(request))
     my_pairings = selectors.my_pairings(user=request.user) if _is_secretary(request.user) else []
     return render(request, "activities/joint_activity_list.html", {"page": page, "my_pairings": my_pairings})
 
@@ -325,12 +325,13 @@ def task_list_create(request):
 def task_list_detail(request, pk: int):
     user = request.user
     task_list = selectors.task_list_get(user=user, pk=pk)
-    pairings = selectors.task_list_pairings(task_list=task_list, user=user)
-    page = Paginator(pairings, GRID_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.task_list_page(task_list=task_list, user=user, size=GRID_PAGE_SIZE, **_cursor(request))
     tasks, rows = selectors.task_progress_by_pairing(task_list=task_list, pairings=page.object_list)
     context = {
         "task_list": task_list,
-        "items": selectors.task_progress_by_item(task_list=task_list, pairings=pairings),
+        "items": selectors.task_progress_by_item(
+            task_list=task_list, pairings=selectors.task_list_pairing_ids(task_list=task_list, user=user)
+        ),
         "tasks": tasks,
         "rows": rows,
         "page": page,

@@ -228,6 +228,88 @@ def test_index_query_count_is_flat(client, world, django_assert_max_num_queries)
         assert client.get(reverse("activities:index")).status_code == 200
 
 
+def _theme_days(pairing, n: int, *, per_day: int = 3) -> list[ThemeDay]:
+    """``n`` theme days, ``per_day`` on each date (ties on the list's first key), every third pending."""
+    return [
+        ThemeDay.objects.create(
+            pairing=pairing,
+            recorded_by_branch=pairing.helper,
+            held_on=datetime.date(2022, 1, 1) + datetime.timedelta(days=i // per_day),
+            theme=f"t{i}",
+            place="p",
+            helper_attendance=1,
+            status=ThemeDayStatus.PENDING if i % 3 == 0 else ThemeDayStatus.CONFIRMED,
+        )
+        for i in range(n)
+    ]
+
+
+def _walk_list(client, url, params, *, backwards_too=True):
+    """Every page of a keyset list through its own links (after=, then before= back)."""
+    pages, response = [], client.get(url, params)
+    while True:
+        pages.append([x.pk for x in response.context["page"]])
+        page = response.context["page"]
+        if not page.has_next:
+            break
+        assert f"after={page.next_cursor}" in response.content.decode()
+        response = client.get(url, {**params, "after": page.next_cursor})
+    if backwards_too:
+        back = [[x.pk for x in response.context["page"]]]
+        while response.context["page"].has_previous:
+            response = client.get(url, {**params, "before": response.context["page"].previous_cursor})
+            back.insert(0, [x.pk for x in response.context["page"]])
+        assert back == pages
+    return pages
+
+
+def test_index_pages_newest_first_each_day_once_with_the_status_kept(client, world, monkeypatch):
+    from activities import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    days = _theme_days(world.pairing, 23)
+    newest_first = sorted(days, key=lambda d: (d.held_on, d.pk), reverse=True)
+    client.force_login(world.staff)
+    pages = _walk_list(client, reverse("activities:index"), {})
+    assert [pk for page in pages for pk in page] == [d.pk for d in newest_first]
+    assert [len(page) for page in pages] == [4, 4, 4, 4, 4, 3]
+    pending = _walk_list(client, reverse("activities:index"), {"status": "pending"})
+    assert [pk for page in pending for pk in page] == [d.pk for d in newest_first if d.status == "pending"]
+    response = client.get(reverse("activities:index"), {"status": "pending"})
+    assert "status=pending&amp;after=" in response.content.decode()
+
+
+def test_joint_activity_list_pages_each_row_once(client, world, monkeypatch):
+    from activities import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    rows = [
+        services.joint_activity_record(
+            pairing=world.pairing,
+            acting_user=world.helper_sec,
+            kind="lecture",
+            held_on=datetime.date(2022, 2, 1) + datetime.timedelta(days=i // 2),
+            title=f"党课{i}",
+        )
+        for i in range(8)
+    ]
+    client.force_login(world.partner_sec)
+    pages = _walk_list(client, reverse("activities:joint_activity_list"), {})
+    assert [pk for page in pages for pk in page] == [a.pk for a in sorted(rows, key=lambda a: (a.held_on, a.pk))][::-1]
+
+
+@pytest.mark.parametrize("n", [5, 120])
+def test_list_pages_run_the_same_queries_for_few_and_many_rows(client, world, django_assert_num_queries, n):
+    days = _theme_days(world.pairing, n)
+    client.force_login(world.staff)
+    client.get(reverse("activities:index"))  # session and user warm
+    with django_assert_num_queries(5):
+        client.get(reverse("activities:index"))
+    with django_assert_num_queries(5):
+        client.get(reverse("activities:index"), {"after": "garbage", "status": "confirmed"})
+    assert len(days) == n
+
+
 def test_joint_activity_flow_and_scope(client, world):
     client.force_login(world.partner_sec)
     response = client.post(
