@@ -10,6 +10,7 @@ from .models import (
     Pairing,
     PairingCampaign,
     Region,
+    RosterImport,
     Unit,
 )
 
@@ -78,3 +79,12 @@ class DrawAdmin(admin.ModelAdmin):
     raw_id_fields = ["region", "created_by"]
     readonly_fields = ["inputs", "result"]
     list_select_related = ["region", "campaign", "created_by"]
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(admin.ModelAdmin):
+    list_display = ["filename", "region", "requested_by", "status", "created_at", "finished_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["region", "requested_by"]
+    readonly_fields = ["errors"]
+    list_select_related = ["region", "requested_by"]

@@ -414,3 +414,62 @@ class Pairing(models.Model):
     @property
     def awaits_double_review(self) -> bool:
         return self.is_double and self.is_active and self.double_approved_at is None
+
+
+class RosterImport(models.Model):
+    """One confirmed roster upload (名册导入), imported by a Celery task while the uploader watches this row.
+
+    The file waits under ``MEDIA_ROOT/roster_uploads/<upload>.xlsx`` (no URL serves it) and is
+    deleted once the task has run, whatever the outcome; ``upload`` is then blank. ``region`` is
+    the importer's city or county: staff of that region see the run too.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("导入中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    filename = models.CharField(_("文件"), max_length=255)
+    upload = models.CharField(max_length=32, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveIntegerField(_("进度"), default=0)
+    total = models.PositiveIntegerField(_("总步数"), default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(_("错误"), blank=True)
+    errors = models.JSONField(default=list, blank=True)  # [[row, column, message], ...], the first ERROR_LIMIT
+    error_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("名册导入")
+        verbose_name_plural = _("名册导入")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} {self.status}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("pairing:roster_import_detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, int(self.progress * 100 / self.total)) if self.total else 0

@@ -46,4 +46,5 @@ urlpatterns += [
     path("branches/roster/import/", roster.roster_upload, name="roster_upload"),
     path("branches/roster/confirm/", roster.roster_confirm, name="roster_confirm"),
     path("branches/roster/cancel/", roster.roster_cancel, name="roster_cancel"),
+    path("branches/roster/imports/<int:pk>/", roster.roster_import_detail, name="roster_import_detail"),
 ]

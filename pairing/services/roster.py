@@ -25,8 +25,10 @@ from __future__ import annotations
 import contextlib
 import datetime
 import gc
+import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,15 +36,17 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .. import scope, selectors
 from ..choices import OptimisationAction, RegionLevel, UnitLevel
-from ..models import Branch, BranchGrade, OptimisationRecord, Region, Unit
+from ..models import Branch, BranchGrade, OptimisationRecord, Region, RosterImport, Unit
 from ..roster import bulk
 from ..roster import columns as c
 from ..roster.imports import RosterFileError, RosterRow, RowError, open_roster
+
+logger = logging.getLogger(__name__)
 
 BATCH = 1000
 PREVIEW_LIMIT = 200
@@ -170,37 +174,45 @@ def _import_scope(acting_user, city: Region | None) -> tuple[Region, Region | No
     raise PermissionDenied(_("只有市、县区组织部工作人员可以导入支部名册。"))
 
 
-def roster_import(*, fileobj, acting_user, city: Region | None = None, commit: bool) -> RosterResult:
+def roster_import(
+    *, fileobj, acting_user, city: Region | None = None, commit: bool, progress: Callable[[int], None] | None = None
+) -> RosterResult:
     """Validate a roster and, when ``commit`` and there is no error, import it all in one transaction.
 
     ``acting_user`` None means the system (the management command), which needs ``city``.
     Raises ``PermissionDenied`` for users who may not import; every problem with the file
     or its rows is returned in ``RosterResult.errors`` and then nothing is written.
+
+    Every row is read and checked before anything is written; only the write is a transaction
+    (the reads see committed data either way, and a code taken meanwhile fails the write as a
+    whole). ``progress(rows_read)`` is called after each batch of rows read, outside the
+    transaction, so that a run record it updates is visible while the import goes on.
     """
     city, county_scope = _import_scope(acting_user, city)
-    try:
-        with _gc_paused(), transaction.atomic():
-            result = RosterResult()
-            context = _Context(city=city, county_scope=county_scope, acting_user=acting_user)
-            try:
-                with open_roster(fileobj) as roster:
-                    planned = _plan(roster, context, result)
-            except RosterFileError as exc:
-                result.errors = exc.errors
-                return result
-            result.errors.sort(key=_error_order)
-            result.new_townships = [f"{context.region_names[k[0]]} · {k[1]}" for k in context.new_townships]
-            result.new_units = list(context.new_units)
-            if result.errors or not commit:
-                return result
-            _write(planned, context)
-            result.committed = True
+    result = RosterResult()
+    with _gc_paused():
+        context = _Context(city=city, county_scope=county_scope, acting_user=acting_user)
+        try:
+            with open_roster(fileobj) as roster:
+                planned = _plan(roster, context, result, progress)
+        except RosterFileError as exc:
+            result.errors = exc.errors
             return result
-    except IntegrityError:
-        # Someone else wrote the same codes (or townships/units) between our check and our write.
-        failed = RosterResult()
-        failed.errors = [RowError(None, None, _("保存时与其他人的修改冲突，未导入任何数据，请重新上传。"))]
-        return failed
+        result.errors.sort(key=_error_order)
+        result.new_townships = [f"{context.region_names[k[0]]} · {k[1]}" for k in context.new_townships]
+        result.new_units = list(context.new_units)
+        if result.errors or not commit:
+            return result
+        try:
+            with transaction.atomic():
+                _write(planned, context)
+        except IntegrityError:
+            # Someone else wrote the same codes (or townships/units) between our check and our write.
+            failed = RosterResult()
+            failed.errors = [RowError(None, None, _("保存时与其他人的修改冲突，未导入任何数据，请重新上传。"))]
+            return failed
+    result.committed = True
+    return result
 
 
 @contextlib.contextmanager
@@ -225,11 +237,14 @@ def _error_order(error: RowError) -> tuple[int, int]:
     return (error.row or 0, column)
 
 
-def _plan(roster, context: _Context, result: RosterResult) -> list[_Planned]:
+def _plan(roster, context: _Context, result: RosterResult, progress: Callable[[int], None] | None) -> list[_Planned]:
     planned: list[_Planned] = []
     seen: dict[str, int] = {}
     batch: list[RosterRow] = []
-    for item in roster.rows():
+    read = 0
+    for read, item in enumerate(roster.rows(), start=1):
+        if progress is not None and read % BATCH == 0:
+            progress(read)
         if isinstance(item, list):
             result.errors.extend(item)
             continue
@@ -245,6 +260,8 @@ def _plan(roster, context: _Context, result: RosterResult) -> list[_Planned]:
             batch = []
     if batch:
         planned.extend(_plan_batch(batch, context, result))
+    if progress is not None:
+        progress(read)
     return planned
 
 
@@ -483,8 +500,10 @@ def _write_optimisations(batch: list[_Planned], context: _Context, *, user, now,
 
 
 # Uploads waiting between the preview and the confirmation. They live in a private
-# directory under MEDIA_ROOT that no URL serves, named by a random token that the
-# uploader's session holds, and are deleted on confirm, cancel, or after UPLOAD_TTL.
+# directory under MEDIA_ROOT that no URL serves (shared by the web and worker containers),
+# named by a random token that the uploader's session holds. A confirmation hands the token
+# to a RosterImport run; the file is deleted on cancel, once its run has run, or after
+# UPLOAD_TTL when neither happened.
 
 UPLOAD_DIR = "roster_uploads"
 UPLOAD_TTL = datetime.timedelta(hours=1)
@@ -521,17 +540,118 @@ def roster_upload_discard(*, token: str) -> None:
 
 
 def roster_uploads_purge() -> int:
-    """Delete stored uploads older than UPLOAD_TTL (abandoned previews); returns how many."""
+    """Delete stored uploads older than UPLOAD_TTL (abandoned previews); returns how many.
+
+    Uploads of runs still waiting for a worker are kept, however old.
+    """
     directory = _upload_dir()
     if not directory.is_dir():
         return 0
     cutoff = timezone.now().timestamp() - UPLOAD_TTL.total_seconds()
+    waiting = set(RosterImport.objects.filter(status__in=ACTIVE).exclude(upload="").values_list("upload", flat=True))
     removed = 0
     for path in directory.glob("*.xlsx"):
         try:
-            if path.stat().st_mtime < cutoff:
+            if path.stem not in waiting and path.stat().st_mtime < cutoff:
                 path.unlink()
                 removed += 1
         except FileNotFoundError:
             pass
     return removed
+
+
+# The confirmation: a RosterImport run, imported by a Celery task (pairing.tasks.import_roster).
+
+ACTIVE = (RosterImport.Status.QUEUED, RosterImport.Status.RUNNING)
+ERROR_LIMIT = 500
+
+
+def roster_import_start(*, token: str, filename: str, total: int, acting_user) -> RosterImport:
+    """Hand a previewed upload to a run and queue its import once the run row is committed.
+
+    When the queue cannot take the job the run fails at once, saying so, and the upload is deleted.
+    """
+    city, county_scope = _import_scope(acting_user, None)
+    with transaction.atomic():
+        run = RosterImport.objects.create(
+            region=county_scope or city,
+            requested_by=acting_user,
+            filename=filename[:255],
+            upload=token,
+            total=total,
+        )
+        transaction.on_commit(lambda: _enqueue_import(run, language=translation.get_language()))
+    run.refresh_from_db()
+    return run
+
+
+def _enqueue_import(run: RosterImport, *, language: str | None) -> None:
+    from kombu.exceptions import OperationalError as BrokerUnavailable
+
+    from ..tasks import import_roster
+
+    try:
+        # ignore_result: the page follows the run row; subscribing to a result would wait on a dead Redis.
+        import_roster.apply_async(kwargs={"run_id": run.pk, "language": language}, ignore_result=True)
+    except BrokerUnavailable:
+        logger.warning("roster import %s not queued: broker unavailable", run.pk, exc_info=True)
+        _finish(run, status=RosterImport.Status.FAILED, error=_("任务队列暂时不可用，请稍后再试。"))
+
+
+def roster_import_run(*, run_id: int) -> RosterImport:
+    """Import a run's upload as its requester (the task's body), then delete the upload.
+
+    The outcome is recorded on the run: the counts, or the reason nothing was imported and the
+    rows at fault. A run that has already finished (a redelivered task) is left as it is; one
+    interrupted mid-way (a worker lost) is run again: its write was one transaction.
+    """
+    run = RosterImport.objects.select_related("requested_by").get(pk=run_id)
+    if run.status not in ACTIVE:
+        return run
+    path = roster_upload_path(token=run.upload)
+    if run.requested_by is None or path is None or not path.is_file():
+        return _finish(run, status=RosterImport.Status.FAILED, error=_("该导入已过期或无效，请重新上传名册。"))
+    RosterImport.objects.filter(pk=run.pk).update(status=RosterImport.Status.RUNNING, progress=0)
+
+    def progress(rows: int) -> None:
+        RosterImport.objects.filter(pk=run.pk).update(progress=rows)
+
+    try:
+        with path.open("rb") as fileobj:
+            result = roster_import(fileobj=fileobj, acting_user=run.requested_by, commit=True, progress=progress)
+    except PermissionDenied as exc:
+        return _finish(run, status=RosterImport.Status.FAILED, error=str(exc) or _("您没有权限执行此操作。"))
+    except Exception:
+        logger.exception("roster import %s failed", run.pk)
+        return _finish(run, status=RosterImport.Status.FAILED, error=_("导入时出错，未导入任何数据。请稍后重试。"))
+    if not result.ok:
+        return _finish(
+            run,
+            status=RosterImport.Status.FAILED,
+            error=_("数据在预览后发生了变化，未导入任何数据。请修改后重新上传。"),
+            errors=result.errors,
+        )
+    return _finish(run, status=RosterImport.Status.DONE, result=result)
+
+
+def _finish(run: RosterImport, *, status: str, error: str = "", errors=(), result: RosterResult | None = None):
+    """Record the outcome and delete the upload: it is never needed again."""
+    roster_upload_discard(token=run.upload)
+    fields = {
+        "status": status,
+        "upload": "",
+        "error": error,
+        "errors": [[e.row, e.column, e.message] for e in errors[:ERROR_LIMIT]],
+        "error_count": len(errors),
+        "finished_at": timezone.now(),
+    }
+    if result is not None:
+        fields |= {
+            "progress": result.total,
+            "created_count": result.created,
+            "updated_count": result.updated,
+            "unchanged_count": result.unchanged,
+        }
+    RosterImport.objects.filter(pk=run.pk).update(**fields)
+    run.refresh_from_db()
+    return run

@@ -1,4 +1,4 @@
-"""Roster pages: template download, upload → preview → confirm/cancel, and export of the filtered list."""
+"""Roster pages: template download, upload → preview → confirm/cancel → the import run, and export of the filtered list."""
 
 from __future__ import annotations
 
@@ -7,17 +7,17 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import selectors
+from .. import selectors, selectors_roster
 from ..filters import BranchFilter
 from ..forms_roster import RosterUploadForm
 from ..roster import exports
-from ..roster.imports import MAX_UPLOAD_BYTES, RowError
+from ..roster.imports import MAX_UPLOAD_BYTES
 from ..services import roster as services
 from .registry import manager_required
 
@@ -25,7 +25,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "roster_uploads"
 # Multipart overhead allowed on top of the file itself before the body is refused unread.
 REQUEST_SLACK = 64 * 1024
-ERROR_LIMIT = 500
+ERROR_LIMIT = services.ERROR_LIMIT
+RECENT_RUNS = 5
 
 
 def _xlsx_response(fileobj, filename: str) -> FileResponse:
@@ -77,27 +78,31 @@ def _render_preview(request, result, *, filename: str, token: str | None):
     return render(request, "pairing/roster/preview.html", context)
 
 
+def _render_upload(request, form, *, status: int = 200, **context):
+    runs = selectors_roster.roster_imports(user=request.user)[:RECENT_RUNS]
+    return render(request, "pairing/roster/upload.html", {"form": form, "runs": runs, **context}, status=status)
+
+
 @manager_required
 def roster_upload(request):
     """Upload a roster and see the preview; a clean file is kept for the confirmation."""
     if request.method != "POST":
-        return render(request, "pairing/roster/upload.html", {"form": RosterUploadForm()})
+        return _render_upload(request, RosterUploadForm())
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD_BYTES + REQUEST_SLACK:
         # Refuse by Content-Length without looking at the file (RequestLimitsMiddleware's global
         # limit is larger, so the body may already be parsed, but it is never validated or kept).
         message = _("文件超过 %(max)d MB 的上限，请分批导入。") % {"max": MAX_UPLOAD_BYTES // (1024 * 1024)}
-        context = {"form": RosterUploadForm(), "upload_error": message}
-        return render(request, "pairing/roster/upload.html", context, status=413)
+        return _render_upload(request, RosterUploadForm(), status=413, upload_error=message)
     form = RosterUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(request, "pairing/roster/upload.html", {"form": form})
+        return _render_upload(request, form)
     upload = form.cleaned_data["file"]
     result = services.roster_import(fileobj=upload, acting_user=request.user, commit=False)
     token = None
     if result.ok:
         token = services.roster_upload_store(uploaded_file=upload)
         pending = _pending(request)
-        pending[token] = {"user": request.user.pk, "name": upload.name, "at": time.time()}
+        pending[token] = {"user": request.user.pk, "name": upload.name, "at": time.time(), "rows": result.total}
         request.session[SESSION_KEY] = pending
     return _render_preview(request, result, filename=upload.name, token=token)
 
@@ -105,7 +110,7 @@ def roster_upload(request):
 @require_POST
 @manager_required
 def roster_confirm(request):
-    """Import the previewed file: validated again, then written all at once."""
+    """Queue the import of the previewed file (validated again, then written all at once) and follow it."""
     token = request.POST.get("token", "")
     entry = _pending(request).get(token)
     path = services.roster_upload_path(token=token)
@@ -114,20 +119,34 @@ def roster_confirm(request):
         _forget(request, token)
         messages.error(request, _("该导入已过期或无效，请重新上传名册。"))
         return redirect("pairing:roster_upload")
-    try:
-        with path.open("rb") as fileobj:
-            result = services.roster_import(fileobj=fileobj, acting_user=request.user, commit=True)
-    finally:
-        _forget(request, token)
-    if not result.ok:
-        result.errors.insert(0, RowError(None, None, _("数据在预览后发生了变化，未导入任何数据。请修改后重新上传。")))
-        return _render_preview(request, result, filename=entry["name"], token=None)
-    messages.success(
-        request,
-        _("名册已导入：新建 %(created)d 个，更新 %(updated)d 个，未变 %(unchanged)d 个。")
-        % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+    # The upload now belongs to the run: out of the session, deleted by the run when it has run.
+    pending = _pending(request)
+    del pending[token]
+    request.session[SESSION_KEY] = pending
+    run = services.roster_import_start(
+        token=token, filename=entry["name"], total=entry.get("rows", 0), acting_user=request.user
     )
-    return redirect("pairing:branch_list")
+    return redirect(run)
+
+
+@manager_required
+def roster_import_detail(request, pk: int):
+    """A run's status while it runs (the page refreshes itself), then its counts or why nothing was imported."""
+    run = get_object_or_404(selectors_roster.roster_imports(user=request.user), pk=pk)
+    if request.headers.get("accept", "").startswith("application/json"):
+        return JsonResponse({"status": run.status, "percent": run.percent, "error": run.error})
+    summary = _("名册已导入：新建 %(created)d 个，更新 %(updated)d 个，未变 %(unchanged)d 个。") % {
+        "created": run.created_count,
+        "updated": run.updated_count,
+        "unchanged": run.unchanged_count,
+    }
+    context = {
+        "run": run,
+        "summary": summary,
+        "errors": [{"row": r, "column": c, "message": m} for r, c, m in run.errors],
+        "more_errors": max(0, run.error_count - len(run.errors)),
+    }
+    return render(request, "pairing/roster/run.html", context)
 
 
 @require_POST

@@ -6,6 +6,8 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from pairing import selectors
@@ -342,3 +344,34 @@ def test_a_superuser_without_region_imports_into_the_only_city(world):  # noqa: 
 
     assert result.ok and result.created == 2
     assert Branch.objects.get(code="C0001").history.get().history_user == admin
+
+
+def _graded_optimised_branches(world, count: int, start: int = 0) -> list[list]:  # noqa: F811
+    """``count`` existing branches, each graded and optimised, and roster rows changing all three."""
+    rows = []
+    for i in range(start, start + count):
+        branch = existing(f"C{i:05d}", county=world.shangcheng)
+        GradeFactory(branch=branch, grade=Grade.WEAK)
+        OptimisationRecordFactory(branch=branch, campaign=world.campaign)
+        rows.append(row(branch.code, members=21, grade="好", optimised="否"))
+    return rows
+
+
+def test_commit_writes_per_chunk_not_per_row(world, django_assert_num_queries):  # noqa: F811
+    few = _graded_optimised_branches(world, 10)
+    with CaptureQueriesContext(connection) as small:
+        assert run(few, world.staff_county).updated == 10
+    many = _graded_optimised_branches(world, 300, start=10)
+
+    with django_assert_num_queries(len(small)):
+        result = run(many, world.staff_county)
+
+    assert result.updated == 300
+    assert Branch.objects.filter(member_count=21).count() == 310
+    assert BranchGrade.objects.filter(grade=Grade.GOOD, graded_by=world.staff_county).count() == 310
+    assert not OptimisationRecord.objects.exists()
+    removed = OptimisationRecord.history.filter(history_type="-")
+    assert removed.count() == 310 and {h.history_user for h in removed} == {world.staff_county}
+    changed = Branch.history.filter(history_type="~")
+    assert changed.count() == 310 and {h.member_count for h in changed} == {21}
+    assert BranchGrade.history.filter(history_type="~", grade=Grade.GOOD).count() == 310

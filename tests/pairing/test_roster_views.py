@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from pairing.models import Branch
+from pairing.models import Branch, RosterImport
 from tests.factories import PASSWORD, BranchFactory, PairingFactory, PartnerBranchFactory, UserFactory
 
 from .test_roster_support import roster_bytes, row, world  # noqa: F401
@@ -94,7 +94,7 @@ def test_template_has_header_sample_row_and_dropdowns(client, world):  # noqa: F
 # --- upload, preview, confirm ----------------------------------------------------------------------
 
 
-def test_county_staff_uploads_previews_and_confirms(client, world):  # noqa: F811
+def test_county_staff_uploads_previews_and_confirms(client, world, django_capture_on_commit_callbacks):  # noqa: F811
     existing = BranchFactory(code="C0001", county=world.shangcheng, name="旧名称", secretary_phone="13812345678")
     login(client, world.staff_county)
 
@@ -107,12 +107,19 @@ def test_county_staff_uploads_previews_and_confirms(client, world):  # noqa: F81
     assert len(stored_uploads()) == 1 and not Branch.objects.filter(code="C0002").exists()
     token = preview.context["token"]
 
-    confirmed = client.post(CONFIRM, {"token": token})
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = client.post(CONFIRM, {"token": token})
 
-    assert confirmed.status_code == 302 and confirmed["Location"] == reverse("pairing:branch_list")
+    run = RosterImport.objects.get()
+    assert confirmed.status_code == 302 and confirmed["Location"] == reverse(
+        "pairing:roster_import_detail", args=[run.pk]
+    )
     existing.refresh_from_db()
     assert existing.name == "新名称" and Branch.objects.get(code="C0002").township.name == "新集镇"
     assert stored_uploads() == []
+    page = client.get(confirmed["Location"])
+    assert "名册已导入：新建 1 个，更新 1 个，未变 0 个。" in page.content.decode()
+    assert 'http-equiv="refresh"' not in page.content.decode(), "a finished run stops refreshing"
     assert client.post(CONFIRM, {"token": token})["Location"] == UPLOAD, "a token works once"
 
 
@@ -192,15 +199,19 @@ def test_it_rejects_outsider_confirming_someone_elses_upload(client, world):  # 
     assert not Branch.objects.exists()
 
 
-def test_confirm_validates_again(client, world):  # noqa: F811
+def test_confirm_validates_again(client, world, django_capture_on_commit_callbacks):  # noqa: F811
     login(client, world.staff_county)
     token = upload(client, [row("P0001")]).context["token"]
     BranchFactory(code="P0001", county=world.pingqiao)  # meanwhile another county registered the code
 
-    response = client.post(CONFIRM, {"token": token})
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = client.post(CONFIRM, {"token": token})
 
-    assert response.status_code == 200
-    assert "该支部编码已被您管辖范围以外的支部使用。" in response.content.decode()
+    response = client.get(confirmed["Location"])
+    html = response.content.decode()
+    assert response.status_code == 200 and response.context["run"].status == RosterImport.Status.FAILED
+    assert "数据在预览后发生了变化，未导入任何数据。" in html
+    assert "该支部编码已被您管辖范围以外的支部使用。" in html
     assert Branch.objects.get(code="P0001").county == world.pingqiao
     assert stored_uploads() == []
 
