@@ -8,21 +8,24 @@ drop every earlier row, and ``Paginator.count`` counts every row in scope on eac
 A page can also merge several querysets that share one cursor format and are disjoint. Each one is
 read in its own index order, and the rows are merged in Python (the compliance grid uses this for the
 two sides of a pairing). A cursor that does not decode gives the first page, not an error.
+
+The cursors and the page links are those of the pairing lists (``pairing.keyset``,
+``pairing/_keyset_pagination.html``). Those read a page's keys, then its rows by id, and take
+local columns only; these lists order by the related branch's code and merge sources, and read
+a page's rows in one query.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import datetime
 import functools
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F, Field, Func, Q, QuerySet, Value
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+
+from pairing.keyset import cursor_decode, cursor_encode
 
 
 class _Row(Func):
@@ -96,22 +99,16 @@ class Keyset:
         return 0
 
     def encode(self, values: tuple) -> str:
-        plain = [v.isoformat() if isinstance(v, datetime.date) else v for v in values]
-        raw = json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return cursor_encode(values)
 
     def decode(self, model, text: str | None) -> tuple | None:
-        """The key values in a cursor, converted to the fields' types; None if it is not one of ours."""
-        if not text or len(text) > 500:
-            return None
+        """The key values in a cursor, cleaned by the fields; None if it is not one of ours."""
         try:
-            plain = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-            if not isinstance(plain, list) or len(plain) != len(self.paths):
-                return None
-            values = tuple(_field(model, path).to_python(v) for path, v in zip(self.paths, plain, strict=True))
-        except (binascii.Error, ValueError, TypeError, ValidationError, FieldDoesNotExist):
+            fields = [(p, d, _field(model, p)) for p, d in zip(self.paths, self.descending, strict=True)]
+        except FieldDoesNotExist:
             return None
-        return None if any(v is None for v in values) else values
+        values = cursor_decode(text, fields)
+        return tuple(values) if values is not None else None
 
 
 def _field(model, path: str):

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime
+import logging
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerUnavailable
+from PIL import Image
 from simple_history.utils import bulk_create_with_history
 
 from accounts.models import User
@@ -25,10 +30,13 @@ from .models import (
     KeyTaskEvidence,
     KeyTaskList,
     KeyTaskReport,
+    StoredImage,
     ThemeDay,
     ThemeDayAttachment,
     ThemeDayPhoto,
 )
+
+logger = logging.getLogger(__name__)
 
 THEME_DAY_FIELDS = ("held_on", "theme", "place", "summary", "helper_attendance", "partner_attendance")
 
@@ -101,6 +109,7 @@ def _validate_files(photos, attachments) -> tuple[list, list]:
 def _store_files(writer, *, theme_day: ThemeDay, photos, documents, user) -> None:
     rows = [uploads.store_image(writer, ThemeDayPhoto, p, theme_day=theme_day, uploaded_by=user) for p in photos]
     ThemeDayPhoto.objects.bulk_create(rows)
+    _display_copies_after_commit(ThemeDayPhoto, rows)
     ThemeDayAttachment.objects.bulk_create(
         [
             ThemeDayAttachment(
@@ -113,6 +122,61 @@ def _store_files(writer, *, theme_day: ThemeDay, photos, documents, user) -> Non
             for d in documents
         ]
     )
+
+
+# --- page copies of photos -------------------------------------------------------------------
+
+
+def _display_copies_after_commit(model: type[StoredImage], rows: list[StoredImage]) -> None:
+    """Once the rows are committed, queue the page copies of the images that are not their own.
+
+    The request only stores the original (safe on disk before the response); decoding and
+    resizing a phone photo takes a worker ~0.1–0.3 s. Without a queue (Redis down) the copies are
+    made right here instead. After the commit nothing can undo the upload: a failure is logged
+    (``robust``) and the pages show the original until a copy exists.
+    """
+    ids = [row.pk for row in rows if not row.display]
+    if not ids:
+        return
+    label = model._meta.label
+
+    def enqueue():
+        from .tasks import make_display_copies
+
+        try:
+            make_display_copies.apply_async(kwargs={"model_label": label, "ids": ids}, ignore_result=True)
+        except BrokerUnavailable:
+            logger.warning("task queue unavailable: making %d page copies of %s in the request", len(ids), label)
+            photo_display_copies_make(model_label=label, ids=ids)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+def photo_display_copies_make(*, model_label: str, ids: list[int]) -> int:
+    """Make the page copies of stored images that have none yet; returns how many were made.
+
+    Idempotent: an image that has its copy is skipped, and when two runs race on one image the
+    second deletes its file. An original that does not decode keeps no copy (its pages show the
+    original); a storage error propagates, so that the task is retried.
+    """
+    model = apps.get_model(model_label)
+    if not issubclass(model, StoredImage):
+        raise ValueError(f"{model_label} is not a stored image")
+    made = 0
+    for image in model.objects.filter(pk__in=ids, display=""):
+        with image.original.open("rb") as handle:
+            data = handle.read()
+        try:
+            copy = uploads.display_copy(data)
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            logger.exception("no page copy for %s %s", model_label, image.pk)
+            continue
+        name = uploads.save_beside(image.original.name, copy, "jpg")
+        if model.objects.filter(pk=image.pk, display="").update(display=name):
+            made += 1
+        else:
+            default_storage.delete(name)
+    return made
 
 
 # --- theme Party days ------------------------------------------------------------------------
@@ -421,9 +485,11 @@ def key_task_report_save(
         report.reported_by = acting_user
         _set_history_user(report, acting_user)
         report.save()
-        KeyTaskEvidence.objects.bulk_create(
-            [uploads.store_image(writer, KeyTaskEvidence, c, report=report, uploaded_by=acting_user) for c in checked]
-        )
+        rows = [
+            uploads.store_image(writer, KeyTaskEvidence, c, report=report, uploaded_by=acting_user) for c in checked
+        ]
+        KeyTaskEvidence.objects.bulk_create(rows)
+        _display_copies_after_commit(KeyTaskEvidence, rows)
     return report
 
 

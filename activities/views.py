@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from pairing import scope
 from pairing.choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES
+from pairing.keyset import page_query
 from pairing.selectors import counties_visible, regions_visible
 
 from . import selectors, services
@@ -67,6 +68,11 @@ def _cursor(request) -> dict:
     return {"after": request.GET.get("after"), "before": request.GET.get("before")}
 
 
+def _paged(context: dict, request) -> dict:
+    """A list page's context plus the query string its page links keep (the filters, no cursor)."""
+    return {**context, "query": page_query(request.GET)}
+
+
 def _serve(field_file, name: str | None = None, *, inline: bool = True) -> FileResponse:
     try:
         handle = field_file.open("rb")
@@ -102,7 +108,7 @@ def index(request):
         "is_secretary": _is_secretary(user),
         "can_see_grid": user.role in REGION_SCOPED_ROLES or user.is_superuser or _is_secretary(user),
     }
-    return render(request, "activities/index.html", context)
+    return render(request, "activities/index.html", _paged(context, request))
 
 
 @login_required
@@ -214,7 +220,8 @@ def theme_day_photo(request, pk: int, variant: str = "display"):
     photo = selectors.theme_day_photo_get(user=request.user, pk=pk)
     if variant == "original":
         return _serve(photo.original, photo.original_name)
-    return _serve(photo.display)
+    # The page copy is made after the upload; until it exists, the original stands in.
+    return _serve(photo.display or photo.original)
 
 
 @login_required
@@ -231,7 +238,8 @@ def joint_activity_list(request):
     activities = selectors.joint_activity_list(user=request.user)
     page = keyset_page(activities, selectors.NEWEST_FIRST, size=PAGE_SIZE, **_cursor(request))
     my_pairings = selectors.my_pairings(user=request.user) if _is_secretary(request.user) else []
-    return render(request, "activities/joint_activity_list.html", {"page": page, "my_pairings": my_pairings})
+    context = {"page": page, "my_pairings": my_pairings}
+    return render(request, "activities/joint_activity_list.html", _paged(context, request))
 
 
 @login_required
@@ -277,7 +285,7 @@ def compliance(request):
         "rows": rows,
         "Cell": ComplianceCell,
     }
-    return render(request, "activities/compliance.html", context)
+    return render(request, "activities/compliance.html", _paged(context, request))
 
 
 # --- the N list ------------------------------------------------------------------------------
@@ -340,7 +348,7 @@ def task_list_detail(request, pk: int):
         if _is_secretary(user)
         else [],
     }
-    return render(request, "activities/task_list_detail.html", context)
+    return render(request, "activities/task_list_detail.html", _paged(context, request))
 
 
 @require_POST
@@ -397,7 +405,6 @@ def task_report(request, pk: int, pairing_pk: int):
 @login_required
 def task_evidence(request, pk: int, variant: str = "display"):
     photo = selectors.task_evidence_get(user=request.user, pk=pk)
-    return _serve(
-        photo.original if variant == "original" else photo.display,
-        photo.original_name if variant == "original" else None,
-    )
+    if variant == "original":
+        return _serve(photo.original, photo.original_name)
+    return _serve(photo.display or photo.original)

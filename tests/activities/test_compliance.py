@@ -244,7 +244,7 @@ def test_grid_pages_through_the_view_with_the_filters_kept(client, world):
     client.force_login(world.leader)
     response = client.get(reverse("activities:compliance"), {"year": 2022, "county": world.county.pk})
     assert [r.pairing.pk for r in response.context["rows"]] == expected  # fewer than a page
-    assert 'data-testid="pager"' not in response.content.decode()
+    assert 'data-testid="keyset-pagination"' not in response.content.decode()
 
 
 def test_a_broken_cursor_gives_the_first_page(client, world):

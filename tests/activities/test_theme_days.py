@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
@@ -123,8 +124,9 @@ def test_today_in_shanghai_is_not_the_future(world):
     assert day.held_on.month == 2
 
 
-def test_photo_keeps_original_and_a_resized_copy(world, _isolated_media_root):
-    day = record(world, photos=[image_upload("a.jpg"), image_upload("b.png", size=(800, 600))])
+def test_photo_keeps_original_and_a_resized_copy(world, _isolated_media_root, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        day = record(world, photos=[image_upload("a.jpg"), image_upload("b.png", size=(800, 600))])
     photos = list(day.photos.order_by("id"))
     assert len(photos) == 2
     first = photos[0]
@@ -133,7 +135,101 @@ def test_photo_keeps_original_and_a_resized_copy(world, _isolated_media_root):
         assert max(Image.open(fh).size) == uploads.DISPLAY_MAX_PX
     with default_storage.open(first.original.name) as fh:
         assert Image.open(fh).size == (2000, 1500)
+    with default_storage.open(photos[1].display.name) as fh:
+        assert Image.open(fh).format == "JPEG"
     assert all(str(p).startswith(str(_isolated_media_root / "private")) for p in stored_files(_isolated_media_root))
+
+
+def test_a_small_upright_jpeg_is_its_own_page_copy(world, _isolated_media_root, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        day = record(world, photos=[image_upload("a.jpg", size=(800, 600))])
+    photo = day.photos.get()
+    assert photo.display.name == photo.original.name
+    assert callbacks == [] and len(stored_files(_isolated_media_root)) == 1
+
+
+def test_a_turned_phone_photo_gets_an_upright_copy(world, _isolated_media_root, django_capture_on_commit_callbacks):
+    exif = Image.Exif()
+    exif[uploads.EXIF_ORIENTATION] = 6  # stored sideways: shown turned 90°
+    out = io.BytesIO()
+    Image.new("RGB", (800, 600), (10, 20, 30)).save(out, format="JPEG", exif=exif)
+    with django_capture_on_commit_callbacks(execute=True):
+        day = record(world, photos=[SimpleUploadedFile("turned.jpg", out.getvalue(), content_type="image/jpeg")])
+    photo = day.photos.get()
+    assert photo.display.name != photo.original.name
+    with default_storage.open(photo.display.name) as fh:
+        assert Image.open(fh).size == (600, 800)
+
+
+def test_the_copy_is_made_after_the_commit_and_the_page_shows_the_original_until_then(
+    client, world, _isolated_media_root, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        day = record(world, photos=[image_upload("big.jpg")])
+    photo = day.photos.get()
+    assert photo.display.name == "" and len(stored_files(_isolated_media_root)) == 1  # the original, on disk
+    client.force_login(world.partner_sec)
+    shown = client.get(reverse("activities:theme_day_photo", args=[photo.pk]))
+    assert shown.status_code == 200 and Image.open(io.BytesIO(b"".join(shown.streaming_content))).size == (2000, 1500)
+    assert client.get(day.get_absolute_url()).status_code == 200
+    for callback in callbacks:
+        callback()
+    photo.refresh_from_db()
+    assert photo.display.name and len(stored_files(_isolated_media_root)) == 2
+    shown = client.get(reverse("activities:theme_day_photo", args=[photo.pk]))
+    assert max(Image.open(io.BytesIO(b"".join(shown.streaming_content))).size) == uploads.DISPLAY_MAX_PX
+
+
+def test_without_the_task_queue_the_copy_is_made_in_the_request(
+    world, _isolated_media_root, django_capture_on_commit_callbacks, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    from activities import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to redis")
+
+    monkeypatch.setattr(tasks.make_display_copies, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        day = record(world, photos=[image_upload("big.jpg")])
+    assert day.photos.get().display.name
+
+
+def test_a_failed_copy_loses_nothing_and_a_later_run_makes_it(
+    world, _isolated_media_root, django_capture_on_commit_callbacks, monkeypatch
+):
+    real = uploads.display_copy
+
+    def broken(data):
+        raise OSError("decoder jpeg not available")
+
+    monkeypatch.setattr(uploads, "display_copy", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        day = record(world, photos=[image_upload("big.jpg")])
+    photo = day.photos.get()
+    assert photo.display.name == "" and ThemeDay.objects.filter(pk=day.pk).exists()
+    with default_storage.open(photo.original.name) as fh:
+        assert Image.open(fh).size == (2000, 1500)
+    monkeypatch.setattr(uploads, "display_copy", real)
+    assert services.photo_display_copies_make(model_label="activities.ThemeDayPhoto", ids=[photo.pk]) == 1
+    assert services.photo_display_copies_make(model_label="activities.ThemeDayPhoto", ids=[photo.pk]) == 0
+    assert len(stored_files(_isolated_media_root)) == 2
+
+
+def test_a_second_run_racing_the_first_keeps_no_extra_file(world, _isolated_media_root, monkeypatch):
+    day = record(world, photos=[image_upload("big.jpg")])
+    photo = day.photos.get()
+    real_save = uploads.save_beside
+
+    def first_run_wins_meanwhile(name, data, extension):
+        saved = real_save(name, data, extension)
+        ThemeDayPhoto.objects.filter(pk=photo.pk).update(display=photo.original.name)
+        return saved
+
+    monkeypatch.setattr(uploads, "save_beside", first_run_wins_meanwhile)
+    assert services.photo_display_copies_make(model_label="activities.ThemeDayPhoto", ids=[photo.pk]) == 0
+    assert len(stored_files(_isolated_media_root)) == 1
 
 
 def test_non_image_is_refused_and_nothing_stored(world, _isolated_media_root):

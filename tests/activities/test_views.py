@@ -192,7 +192,8 @@ def test_original_is_served_as_an_image_whatever_its_uploaded_name(client, world
 
 def test_no_public_media_url(client, world, theme_day):
     client.force_login(world.helper_sec)
-    assert client.get("/media/" + theme_day.photos.get().display.name).status_code == 404
+    photo = theme_day.photos.get()
+    assert client.get("/media/" + photo.original.name).status_code == 404
 
 
 # --- lists --------------------------------------------------------------------------------------
