@@ -17,7 +17,7 @@ from openpyxl import Workbook
 
 from pairing.choices import BranchKind, RegionLevel
 from pairing.keyset import cursor_encode
-from pairing.models import Branch, Region
+from pairing.models import Branch, Pairing, PairingStatus, Region
 from pairing.roster import columns as roster_columns
 from pairing.roster import imports as roster_imports
 from pairing.roster.exports import branch_row, city_branches, text_cell
@@ -135,6 +135,12 @@ class Bench:
             ("dashboard (county drill-down)", leader, f"{reverse('reports:dashboard')}?region={county_id}"),
             ("compliance grid (largest county)", staff, f"{reverse('activities:compliance')}?county={county_id}"),
         ]
+        # The month-end's busiest page: a secretary opens the theme-day form of their pairing.
+        secretary = get_user_model().objects.filter(username="secretary_helper", branch__isnull=False).first()
+        pairing = secretary and Pairing.objects.filter(helper=secretary.branch_id, status=PairingStatus.ACTIVE).first()
+        if pairing:
+            form = reverse("activities:theme_day_create", args=[pairing.pk])
+            pages.append(("theme-day form (secretary)", self.client_for(secretary), form))
         for name, client, url in pages:
             self._log(name)
             rows.append(Row(name, timed(self._page(client, url), runs=self.runs, warmup=True), "trivial view", trivial))
