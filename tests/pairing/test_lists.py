@@ -351,3 +351,24 @@ def test_county_pairings_are_those_with_either_side_in_the_county(client, world,
     township = world["villages"][0].township
     shown = flat(walk(login(client, UserFactory.leader(region=township)), url))
     assert shown == sorted([p for p in pairings if p.partner.township_id == township.pk], key=lambda p: -p.pk)
+
+
+# --- API ------------------------------------------------------------------------------------
+
+
+def api_walk(client, url: str) -> list[dict]:
+    rows = []
+    while url:
+        body = client.get(url).json()
+        rows += body["results"]
+        url = body["next"]
+    return rows
+
+
+def test_api_pages_branches_in_code_order_and_pairings_of_either_side(client, world, pairings):
+    login(client, UserFactory.staff(region=world["county"]))
+    codes = [row["code"] for row in api_walk(client, "/api/v1/branches/?page_size=4")]
+    assert codes == sorted(b.code for b in world["mine"] + world["villages"])
+    helper_side = PairingFactory(helper=world["mine"][7], partner=PartnerBranchFactory(county=world["other"]))
+    ids = [row["id"] for row in api_walk(client, "/api/v1/pairings/?page_size=4")]
+    assert ids == sorted([p.pk for p in pairings[:6]] + [helper_side.pk], reverse=True)
