@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -73,6 +81,36 @@ def _row_figures(figures: dict, bands: dict) -> dict:
     }
 
 
+class _Rendered:
+    """The last few renderings of a template whose output depends only on its (JSON) context and the
+    language, kept in this process. A dashboard's figures change once per snapshot while leaders
+    open it all day; rendering its table and cards is most of the page's time. Process memory,
+    not the cache: pages must keep working while Redis is down."""
+
+    def __init__(self, size: int = 64):
+        self.size, self.lock, self.items = size, threading.Lock(), OrderedDict()
+
+    def __call__(self, template_name: str, context: dict) -> str:
+        key = hashlib.sha256(
+            json.dumps(
+                [template_name, get_language(), get_script_prefix(), context], sort_keys=True, default=str
+            ).encode()
+        ).digest()
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        html = render_to_string(template_name, context)
+        with self.lock:
+            self.items[key] = html
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return html
+
+
+_rendered = _Rendered()
+
+
 @dashboard_required
 def dashboard(request):
     """Headline cards and charts of a region, read from its latest snapshot (no recomputation)."""
@@ -94,7 +132,7 @@ def dashboard(request):
             rows.append(
                 {
                     "name": name,
-                    "region": child,
+                    "region": {"pk": child.pk, "level": child.level} if child else None,
                     "drill": child is not None and child.level == RegionLevel.COUNTY,
                     "coverage": coverage,
                     "coverage_colour": bands[Metric.COVERAGE].colour(coverage.get("rate")),
@@ -108,17 +146,31 @@ def dashboard(request):
         "coverage": [r["coverage"].get("rate") for r in rows],
         "optimisation": [r["optimisation"].get("rate") for r in rows],
     }
+    cards, figures_html = [], ""
     if snapshot:
         by_month = (snapshot.figures.get("theme_days") or {}).get("by_month") or []
         chart["theme_days"] = {"labels": [m["month"] for m in by_month], "rates": [m["rate"] for m in by_month]}
         by_quarter = snapshot.figures.get("hours_by_quarter") or []
         chart["hours"] = {"labels": [q["quarter"] for q in by_quarter], "values": [q["hours"] for q in by_quarter]}
+        cards = _cards(snapshot.figures, bands)
+        figures_html = _rendered(
+            "reports/_dashboard_figures.html",
+            {
+                "level": region.level,
+                "region_pk": region.pk,
+                "year": snapshot.as_of.year,
+                "cards": cards,
+                "rows": rows,
+                "chart": chart,
+            },
+        )
     context = {
         "region": region,
         "snapshot": snapshot,
-        "cards": _cards(snapshot.figures, bands) if snapshot else [],
+        "cards": cards,
         "rows": rows,
         "chart": chart,
+        "figures_html": figures_html,  # a SafeString from render_to_string
         "can_manage": scope.can_manage(request.user),
         "parent": region.parent if region.level == RegionLevel.COUNTY and request.user.region_id != region.pk else None,
     }

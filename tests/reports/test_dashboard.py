@@ -124,3 +124,28 @@ def test_leaders_cannot_refresh_and_runs_are_scoped(client, world):
     assert not ReportRun.objects.exists()
     run = ReportRun.objects.create(city=RegionFactory(city=True, name="南阳市"), as_of=datetime.date(2022, 6, 30))
     assert client.get(reverse("reports:run_detail", args=[run.pk])).status_code == 404
+
+
+def test_figures_are_rendered_once_per_snapshot_and_again_when_anything_shown_changes(client, world):
+    from reports import views
+
+    views._rendered.items.clear()
+    login(client, UserFactory.leader(region=world["city"]))
+    url, fragment = reverse("reports:dashboard"), "reports/_dashboard_figures.html"
+    first = client.get(url)
+    assert fragment in [t.name for t in first.templates]
+    again = client.get(url)
+    assert fragment not in [t.name for t in again.templates]
+    table = first.content.decode().split('id="children-table"')[1].split("</table>")[0]
+    assert table in again.content.decode() and "50.00%" in table
+
+    Threshold.objects.create(city=world["city"], metric="coverage", green_from=40, amber_from=20)
+    banded = client.get(url)
+    assert fragment in [t.name for t in banded.templates]
+    assert "badge text-bg-success" in banded.content.decode()
+
+    PairingFactory(partner=PartnerBranchFactory(county=world["gushi"]), helper=BranchFactory(county=world["gushi"]))
+    snapshots_refresh(city=world["city"], as_of=datetime.date(2022, 6, 30))
+    assert "66.66%" in client.get(url).content.decode()  # two of three partners paired now
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert fragment in [t.name for t in english.templates]
