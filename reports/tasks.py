@@ -35,8 +35,8 @@ def refresh_snapshots(
 
     ``period="month"`` / ``"quarter"``: as of the last day of the previous month / quarter (the
     beat entries of the 1st). Idempotent by (region, date): a redelivered or retried task
-    rewrites the same rows. ``delay_seconds`` slows each region down; only the worker-kill
-    test uses it.
+    rewrites the same rows. ``delay_seconds`` slows each step of the computation down; only the
+    worker-kill test uses it.
     """
     day = period_end(period, today=timezone.localdate()) if period else None
     day = day or (datetime.date.fromisoformat(as_of) if as_of else timezone.localdate())

@@ -137,3 +137,26 @@ def test_build_reports_rejects_a_bad_date(city):
 
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("build_reports", "--as-of", "2022-13-40")
+
+
+@pytest.mark.django_db
+def test_refresh_runs_as_many_queries_for_many_counties_as_for_one(city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from activities.models import KeyTaskList
+
+    county = RegionFactory(parent=city, name="商城县")
+    PairingFactory(partner=PartnerBranchFactory(county=county), helper=BranchFactory(county=county))
+    KeyTaskList.objects.create(region=city, year=2022, half=1)
+    with CaptureQueriesContext(connection) as one:
+        snapshots_refresh(city=city, as_of=AS_OF)
+    for n in range(6):
+        other = RegionFactory(parent=city, name=f"县{n}")
+        KeyTaskList.objects.create(region=other, year=2022, half=1)
+        for _ in range(3):
+            PairingFactory(partner=PartnerBranchFactory(county=other), helper=BranchFactory(county=other))
+    with CaptureQueriesContext(connection) as many:
+        snapshots_refresh(city=city, as_of=AS_OF)
+    assert Snapshot.objects.filter(as_of=AS_OF).count() == 8
+    assert len(many.captured_queries) == len(one.captured_queries) <= 30
