@@ -18,7 +18,9 @@ def can_view_dashboard(user) -> bool:
 
 def dashboard_region(*, user, region_id: int | None = None) -> Region:
     """The region a dashboard shows: the user's own, or a city/county inside it (404 outside)."""
-    regions = Region.objects.filter(scope.region_q(user), level__in=[RegionLevel.CITY, RegionLevel.COUNTY])
+    regions = Region.objects.filter(
+        scope.region_q(user), level__in=[RegionLevel.CITY, RegionLevel.COUNTY]
+    ).select_related("parent")  # the dashboard shows a county's city (bands, the way up)
     if region_id is None:
         if user.region_id:
             return user.region
