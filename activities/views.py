@@ -355,7 +355,7 @@ def task_list_detail(request, pk: int):
 @_manager_required
 def task_list_carry_over(request, pk: int):
     task_list = selectors.task_list_get(user=request.user, pk=pk)
-    pairings = selectors.task_list_pairings(task_list=task_list, user=request.user)
+    pairings = selectors.task_list_pairing_ids(task_list=task_list, user=request.user)
     target, count = services.key_task_list_carry_over(task_list=task_list, acting_user=request.user, pairings=pairings)
     messages.success(
         request, _("已将 %(n)d 项未完成任务转入%(period)s。") % {"n": count, "period": target.period_label}

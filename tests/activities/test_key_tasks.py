@@ -86,3 +86,68 @@ def test_carry_over_moves_unfinished_items_once(world, task_list):
 def test_secretary_sees_lists_of_their_county_only(world, task_list):
     assert list(selectors.task_list_list(user=world.partner_sec)) == [task_list]
     assert list(selectors.task_list_list(user=world.outsider_sec)) == []
+
+
+def _region_with_edges(world):
+    """The county's pairings plus the edge cases: a 市直 helper of a county village, a county helper
+    of another county's village, a dissolved pairing, and reports on every item from some of them."""
+    campaign = world.pairing.campaign
+    made = [
+        PairingFactory(
+            helper=BranchFactory(county=None, city=world.city),
+            partner=PartnerBranchFactory(county=world.county),
+            campaign=campaign,
+        ),
+        PairingFactory(
+            helper=BranchFactory(county=world.county),
+            partner=PartnerBranchFactory(county=world.other.partner.county),
+            campaign=campaign,
+        ),
+    ]
+    PairingFactory(
+        helper=BranchFactory(county=world.county),
+        partner=PartnerBranchFactory(county=world.county),
+        campaign=campaign,
+        status="dissolved",
+        dissolved_on=datetime.date(2022, 3, 1),
+    )
+    return [world.pairing, *made]
+
+
+def test_totals_read_the_region_once_and_agree_with_the_scoped_pairings(world, task_list):
+    reporting = _region_with_edges(world)
+    tasks = list(task_list.tasks.all())
+    for i, pairing in enumerate(reporting):
+        for j, task in enumerate(tasks):
+            if (i + j) % 3:
+                task.reports.create(pairing=pairing, status="done" if (i + j) % 3 == 1 else "in_progress")
+    for user in (world.staff, world.leader):
+        scoped = selectors.task_list_pairings(task_list=task_list, user=user)
+        ids = selectors.task_list_pairing_ids(task_list=task_list, user=user)
+        assert sorted(p.pk for p in scoped) == sorted(p.pk for p in reporting)
+        assert sorted(ids.values_list("pk", flat=True)) == sorted(p.pk for p in reporting)
+        assert selectors.task_progress_by_item(task_list=task_list, pairings=ids) == selectors.task_progress_by_item(
+            task_list=task_list, pairings=scoped
+        )
+    # A secretary sees only their own pairing: the totals stay within the scope.
+    items = selectors.task_progress_by_item(
+        task_list=task_list, pairings=selectors.task_list_pairing_ids(task_list=task_list, user=world.partner_sec)
+    )
+    assert {i["total"] for i in items} == {1}
+
+
+def test_list_page_pages_the_region_from_its_side(client, world, task_list, monkeypatch):
+    from activities import views
+
+    reporting = _region_with_edges(world)
+    monkeypatch.setattr(views, "GRID_PAGE_SIZE", 2)
+    client.force_login(world.leader)
+    url = f"/activities/tasks/{task_list.pk}/"
+    seen, params = [], {}
+    while True:
+        response = client.get(url, params)
+        seen += [row["pairing"].pk for row in response.context["rows"]]
+        if not response.context["page"].has_next:
+            break
+        params = {"after": response.context["page"].next_cursor}
+    assert sorted(seen) == sorted(p.pk for p in reporting) and len(seen) == len(set(seen))
