@@ -22,6 +22,17 @@ def current_optimisation_campaign(*, city_id: int | None) -> OptimisationCampaig
     return OptimisationCampaign.objects.filter(city_id=city_id, is_current=True).first()
 
 
+def graded(*, year: int | None = None, grade: str | None = None) -> Exists:
+    """ "Has a grade for ``year`` (this one by default), ``grade`` if given", for a branch list filter."""
+    grades = BranchGrade.objects.filter(branch=OuterRef("pk"), year=year or current_year())
+    return Exists(grades.filter(grade=grade) if grade else grades)
+
+
+def optimised() -> Exists:
+    """ "Has an optimisation record in the current campaign", for a branch list filter."""
+    return Exists(OptimisationRecord.objects.filter(branch=OuterRef("pk"), campaign__is_current=True))
+
+
 def branch_list(*, user, year: int | None = None) -> QuerySet[Branch]:
     """Branches in the user's scope, with this year's grade and the optimised flag annotated.
 

@@ -22,6 +22,8 @@ from tests.factories import (
     PASSWORD,
     BranchFactory,
     GradeFactory,
+    OptimisationCampaignFactory,
+    OptimisationRecordFactory,
     PairingFactory,
     PartnerBranchFactory,
     RegionFactory,
@@ -372,3 +374,27 @@ def test_api_pages_branches_in_code_order_and_pairings_of_either_side(client, wo
     helper_side = PairingFactory(helper=world["mine"][7], partner=PartnerBranchFactory(county=world["other"]))
     ids = [row["id"] for row in api_walk(client, "/api/v1/pairings/?page_size=4")]
     assert ids == sorted([p.pk for p in pairings[:6]] + [helper_side.pk], reverse=True)
+
+
+def test_grade_and_optimised_filters_match_the_columns_they_filter(client, world):
+    """The filters test EXISTS; what they keep must be exactly the rows whose columns say so."""
+    current = OptimisationCampaignFactory(city=world["city"], is_current=True)
+    old = OptimisationCampaignFactory(city=world["city"], is_current=False, name="旧批次")
+    for branch in world["mine"][:3]:
+        OptimisationRecordFactory(branch=branch, campaign=current)
+    OptimisationRecordFactory(branch=world["mine"][3], campaign=old)  # not this campaign: not optimised
+    GradeFactory(branch=world["mine"][0], grade="weak")
+    GradeFactory(branch=world["mine"][1], grade="good")
+    GradeFactory(branch=world["mine"][2], grade="weak", year=2001)  # another year: ungraded this year
+    login(client, UserFactory.staff(region=world["county"]))
+    url = reverse("pairing:branch_list")
+    everyone = flat(walk(client, url))
+    for params, keep in [
+        ({"optimised": "yes"}, lambda b: b.is_optimised),
+        ({"optimised": "no"}, lambda b: not b.is_optimised),
+        ({"grade": "weak"}, lambda b: b.current_grade == "weak"),
+        ({"grade": "none"}, lambda b: b.current_grade is None),
+        ({"grade": "weak", "optimised": "yes"}, lambda b: b.current_grade == "weak" and b.is_optimised),
+    ]:
+        assert flat(walk(client, url, params)) == [b for b in everyone if keep(b)], params
+    assert [b.pk for b in everyone if b.is_optimised] == [b.pk for b in world["mine"][:3]]
