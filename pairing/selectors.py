@@ -36,15 +36,19 @@ def optimised() -> Exists:
 def branch_list(*, user, year: int | None = None) -> QuerySet[Branch]:
     """Branches in the user's scope, with this year's grade and the optimised flag annotated.
 
-    The annotations are correlated subqueries, so a page of the list costs one query
-    however many branches there are.
+    The annotations are correlated subqueries evaluated per row fetched; the list page fetches
+    its 50 rows by primary key after paging their keys (pairing/keyset.py), and its filters test
+    EXISTS instead (``graded``, ``optimised``), so no annotation runs for a row not shown.
     """
     year = year or current_year()
-    grade = BranchGrade.objects.filter(branch=OuterRef("pk"), year=year).values("grade")[:1]
-    optimised = OptimisationRecord.objects.filter(branch=OuterRef("pk"), campaign__is_current=True).values("pk")[:1]
+    grade = BranchGrade.objects.filter(branch=OuterRef("pk"), year=year).order_by().values("grade")[:1]
+    optimised = (
+        OptimisationRecord.objects.filter(branch=OuterRef("pk"), campaign__is_current=True).order_by().values("pk")[:1]
+    )
     # A scalar subquery, not EXISTS: PostgreSQL plans an EXISTS in the select list as a hash of
     # every optimisation record (160 ms at 200,000 branches) even for a 50-row page; this probes
-    # the index once per row shown (docs/performance.md).
+    # the index once per row shown (docs/performance.md). ``order_by()``: without it each probe
+    # also sorted the branch's records by the model's ``-done_on``.
     return (
         Branch.objects.filter(scope.branch_q(user))
         .select_related("county", "township", "unit", "region")
