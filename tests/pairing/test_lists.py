@@ -398,3 +398,30 @@ def test_grade_and_optimised_filters_match_the_columns_they_filter(client, world
     ]:
         assert flat(walk(client, url, params)) == [b for b in everyone if keep(b)], params
     assert [b.pk for b in everyone if b.is_optimised] == [b.pk for b in world["mine"][:3]]
+
+
+def test_draw_detail_pages_its_pairs_and_shows_the_first_unpaired(client, world, monkeypatch):
+    monkeypatch.setattr(pairing_views, "DRAW_ROWS_SHOWN", 2)
+    staff = UserFactory.staff(region=world["county"])
+    helpers, villages = world["mine"], world["villages"]
+    pairs = [
+        {"helper": h.code, "helper_grade": "good", "partner": p.code, "partner_grade": "weak", "double": False}
+        for h, p in zip(helpers[:5], villages[:5], strict=True)
+    ]
+    draw = Draw.objects.create(
+        campaign=PairingFactory(helper=helpers[10], partner=villages[5]).campaign,
+        region=world["county"],
+        level="county",
+        seed=1,
+        grade_year=2022,
+        inputs={"helpers": {h.code: "good" for h in helpers[:10]}, "partners": {p.code: "weak" for p in villages[:5]}},
+        result={"pairs": pairs, "unpaired_helpers": [h.code for h in helpers[5:10]], "unpaired_partners": []},
+        created_by=staff,
+    )
+    login(client, staff)
+    first = client.get(draw.get_absolute_url()).content.decode()
+    assert helpers[0].code in first and helpers[1].code in first and helpers[2].code not in first
+    assert "?page=2" in first and "（5）" in first and "仅显示前 2 个" in first
+    assert helpers[5].code in first and helpers[6].code in first and helpers[7].code not in first
+    third = client.get(draw.get_absolute_url(), {"page": 3}).content.decode()
+    assert helpers[4].code in third and helpers[3].code not in third
