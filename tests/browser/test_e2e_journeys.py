@@ -104,7 +104,8 @@ def test_staff_import_a_roster_then_pair_it_in_a_draw(page, live_server, login, 
     assert page.get_by_test_id("count-errors").inner_text() == "0"
     screenshot(page, "e2e-staff-1-roster-preview")
     page.get_by_test_id("roster-confirm").click()
-    page.wait_for_url("**/branches/")
+    page.wait_for_url("**/branches/roster/imports/*/")  # the import runs as a task; its page shows the outcome
+    page.get_by_test_id("roster-run-result").wait_for()
     assert "名册已导入：新建 4 个" in page.content()
     assert Branch.objects.filter(code__startswith="E2E-").count() == 4
     screenshot(page, "e2e-staff-2-roster-imported")

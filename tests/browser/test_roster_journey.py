@@ -93,7 +93,8 @@ def test_county_staff_onboards_a_roster(page, live_server, login, screenshot, tm
     assert not Branch.objects.exists(), "the preview writes nothing"
 
     page.get_by_test_id("roster-confirm").click()
-    page.wait_for_url("**/branches/")
+    page.wait_for_url("**/branches/roster/imports/*/")  # the import runs as a task; its page shows the outcome
+    page.get_by_test_id("roster-run-result").wait_for()
 
     assert "名册已导入：新建 3 个" in page.content()
     assert set(Branch.objects.values_list("code", flat=True)) == {"SC-J-0001", "SC-J-0002", "SC-V-0001"}
