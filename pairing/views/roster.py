@@ -58,11 +58,12 @@ def _pending(request) -> dict:
 
 
 def _forget(request, token: str) -> None:
+    """Drop a pending upload of this session and its file; other files (a confirmed run's) are not this session's."""
     pending = _pending(request)
     if token in pending:
         del pending[token]
         request.session[SESSION_KEY] = pending
-    services.roster_upload_discard(token=token)
+        services.roster_upload_discard(token=token)
 
 
 def _render_preview(request, result, *, filename: str, token: str | None):

@@ -33,8 +33,8 @@ def confirm(client, capture, *, execute=True):
 
 def test_the_run_imports_in_a_task_and_the_page_shows_the_counts(
     client,
-    world,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    world,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     login(client, world.staff_county)
     upload(client, [row("C0001"), row("C0002", township="新集镇")])
@@ -55,9 +55,9 @@ def test_the_run_imports_in_a_task_and_the_page_shows_the_counts(
 
 def test_a_queued_run_keeps_its_upload_and_its_page_refreshes(
     client,
-    world,
+    world,  # noqa: F811
     django_capture_on_commit_callbacks,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     login(client, world.staff_county)
     upload(client, [row("C0001")])
@@ -77,9 +77,9 @@ def test_a_queued_run_keeps_its_upload_and_its_page_refreshes(
 
 def test_a_failing_import_leaves_nothing_written_and_says_so(
     client,
-    world,
+    world,  # noqa: F811
     django_capture_on_commit_callbacks,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -101,9 +101,9 @@ def test_a_failing_import_leaves_nothing_written_and_says_so(
 
 def test_an_unreachable_queue_fails_the_run_at_once(
     client,
-    world,
+    world,  # noqa: F811
     django_capture_on_commit_callbacks,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     def broker_down(*args, **kwargs):
         raise OperationalError("connection refused")
@@ -120,8 +120,8 @@ def test_an_unreachable_queue_fails_the_run_at_once(
 
 def test_a_redelivered_task_does_not_import_twice_and_an_interrupted_one_runs_again(
     client,
-    world,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    world,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     login(client, world.staff_county)
     upload(client, [row("C0001")])
@@ -136,8 +136,8 @@ def test_a_redelivered_task_does_not_import_twice_and_an_interrupted_one_runs_ag
 
 def test_it_rejects_outsider_following_someone_elses_run(
     client,
-    world,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    world,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     login(client, world.staff_county)
     upload(client, [row("C0001")])
@@ -157,8 +157,8 @@ def test_it_rejects_outsider_following_someone_elses_run(
 
 def test_a_run_whose_upload_is_gone_fails_with_a_clear_message(
     client,
-    world,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    world,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     login(client, world.staff_county)
     upload(client, [row("C0001")])
@@ -169,3 +169,18 @@ def test_a_run_whose_upload_is_gone_fails_with_a_clear_message(
 
     assert run.status == "failed" and run.error == "该导入已过期或无效，请重新上传名册。"
     assert not Branch.objects.exists()
+
+
+def test_cancelling_after_confirming_does_not_take_the_runs_upload(
+    client,
+    world,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    login(client, world.staff_county)
+    upload(client, [row("C0001")])
+    run = confirm(client, django_capture_on_commit_callbacks, execute=False)
+
+    client.post(reverse("pairing:roster_cancel"), {"token": run.upload})  # the preview page, reached by "back"
+
+    assert services.roster_import_run(run_id=run.pk).status == "done"
+    assert Branch.objects.filter(code="C0001").exists()
