@@ -142,7 +142,7 @@ class Staff(Portal):
 
     @task(1)
     def branch_list_deep(self):
-        self.page(f"/branches/?page={random.randint(1, PLAN['pages'])}", "branch list (random page)")
+        self.page(f"/branches/?after={random.choice(PLAN['branch_cursors'])}", "branch list (deep page)")
 
     @task(3)
     def branch_detail(self):

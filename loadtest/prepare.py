@@ -6,6 +6,7 @@ Writes the accounts and the places the other users browse to LOADTEST_PLAN (defa
 loadtest/plan.json) for the locustfile. Demo password for all: Twinning@2024.
 """
 
+import base64
 import json
 import os
 
@@ -47,7 +48,12 @@ plan = {
     "leaders": ["leader_city", "leader_county"],
     "counties": counties,
     "branch_ids": list(Branch.objects.order_by("?").values_list("pk", flat=True)[:500]),
-    "pages": max(1, branches // 50),
+    # Deep pages of the branch list are keyset pages: ?after=<cursor>, the cursor being the sort values of
+    # the row before the page (URL-safe base64 JSON, as pairing's keyset pagination writes it).
+    "branch_cursors": [
+        base64.urlsafe_b64encode(json.dumps([code], ensure_ascii=False).encode()).rstrip(b"=").decode()
+        for code in Branch.objects.order_by("?").values_list("code", flat=True)[:500]
+    ],
 }
 path = os.environ.get("LOADTEST_PLAN", "loadtest/plan.json")
 with open(path, "w") as out:

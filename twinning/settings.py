@@ -155,6 +155,12 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool("POSTGRES_JIT", False):
+    # PostgreSQL's JIT compiles any statement whose estimated cost passes jit_above_cost; on this
+    # portal's page and report queries that was 100-330 ms of compiling for queries that run in a few
+    # ms (EXPLAIN ANALYZE at 200,000 branches, docs/performance.md). Off per connection; POSTGRES_JIT=1
+    # leaves the server's setting alone.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -1,0 +1,35 @@
+"""Settings read from the environment: the database options each shape gets."""
+
+import json
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+PROBE = "import json; from django.conf import settings; print(json.dumps(settings.DATABASES['default']['OPTIONS']))"
+
+
+def _options(**env) -> dict:
+    """The default database's OPTIONS in a fresh process with ``env`` (no connection is made)."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "POSTGRES_JIT")}
+    environment.update(env, DJANGO_SETTINGS_MODULE="twinning.settings", DEBUG="1")
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {PROBE}"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_postgresql_connections_turn_jit_off_unless_asked():
+    url = "postgres://user:secret@127.0.0.1:5432/twinning"
+    assert _options(DATABASE_URL=url) == {"options": "-c jit=off"}
+    assert "options" not in _options(DATABASE_URL=url, POSTGRES_JIT="1")
+
+
+def test_sqlite_gets_a_busy_timeout_and_no_postgresql_options():
+    assert _options() == {"timeout": 20}
