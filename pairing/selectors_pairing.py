@@ -205,65 +205,77 @@ def coverage_rate(paired: int, total: int) -> str:
 def coverage(*, user) -> dict:
     """Coverage per county, for the city level (市直 helpers, central-city communities) and in total.
 
-    One grouped query whatever the number of branches: every branch in scope is read once, grouped
-    by county (the city-level figures and the totals are sums over the groups), and "has an active
-    pairing" is a probe into a hashed set of the active pairings' branch ids, not a subquery per
-    branch (two queries of per-branch EXISTS took 2.5-3.3 s at 200,000 branches; this one ~0.6 s).
+    Two grouped queries whatever the number of branches. The first reads every branch in scope
+    once, grouped by (county, kind, level), and counts those with an active pairing in a current
+    campaign by probing ONE hashed set of ids per row (a partner's set or a helper's set, by its
+    kind); the county rows, the totals and the 市直 helpers are sums over those few groups in
+    Python. The second counts the central-city communities through the region index. The earlier
+    single query evaluated ten FILTERs with five hashed probes per branch (0.5-0.9 s at 200,000
+    branches); see docs/pairing.md for the figures.
     """
     active = Pairing.objects.filter(status=PairingStatus.ACTIVE, campaign__is_current=True).order_by()
-    paired = Q(pk__in=active.values("partner_id"))
-    engaged = Q(pk__in=active.values("helper_id"))
-    is_partner, is_helper = Q(kind__in=PARTNER_KINDS), Q(kind__in=HELPER_KINDS)
-    central = Q(kind=BranchKind.COMMUNITY, region__is_central_city=True)
-    county_helper, city_helper = is_helper & Q(level=UnitLevel.COUNTY), is_helper & Q(level=UnitLevel.CITY)
+    paired = Q(kind__in=PARTNER_KINDS, pk__in=active.values("partner_id"))
+    engaged = Q(kind__in=HELPER_KINDS, pk__in=active.values("helper_id"))
+    in_scope = Branch.objects.filter(scope.branch_q(user)).order_by()
     groups = list(
-        Branch.objects.filter(scope.branch_q(user))
-        .values("county")
-        .order_by("county")
-        .annotate(
-            partners=Count("pk", filter=is_partner),
-            paired_n=Count("pk", filter=is_partner & paired),
-            helpers=Count("pk", filter=county_helper),
-            engaged_n=Count("pk", filter=county_helper & engaged),
-            central_partners=Count("pk", filter=central),
-            central_paired=Count("pk", filter=central & paired),
-            city_helpers=Count("pk", filter=city_helper),
-            city_engaged=Count("pk", filter=city_helper & engaged),
-            all_helpers=Count("pk", filter=is_helper),
-            all_engaged=Count("pk", filter=is_helper & engaged),
+        in_scope.values("county", "kind", "level").annotate(
+            n=Count("pk"), active_n=Count("pk", filter=paired | engaged)
         )
     )
-    per_county = {row["county"]: row for row in groups if row["county"] is not None}
-    sums = {key: sum(row[key] for row in groups) for key in (groups[0] if groups else {}) if key != "county"}
+    central = in_scope.filter(kind=BranchKind.COMMUNITY, region__is_central_city=True).aggregate(
+        partners=Count("pk"), paired=Count("pk", filter=paired)
+    )
+    per_county: dict[int, dict[str, int]] = {}
+    city = dict.fromkeys(("helpers", "engaged"), 0)
+    total = dict.fromkeys(("partners", "paired", "helpers", "engaged"), 0)
+    for group in groups:
+        n, active_n = group["n"], group["active_n"]
+        if group["county"] is not None:
+            per_county.setdefault(group["county"], dict.fromkeys(total, 0))
+        if group["kind"] in PARTNER_KINDS:
+            keys = ("partners", "paired")
+        elif group["kind"] in HELPER_KINDS:
+            keys = ("helpers", "engaged")
+        else:
+            continue
+        total[keys[0]] += n
+        total[keys[1]] += active_n
+        if keys[0] == "helpers" and group["level"] == UnitLevel.CITY:
+            city["helpers"] += n
+            city["engaged"] += active_n
+        if group["county"] is None or (keys[0] == "helpers" and group["level"] != UnitLevel.COUNTY):
+            continue
+        per_county[group["county"]][keys[0]] += n
+        per_county[group["county"]][keys[1]] += active_n
     counties = Region.objects.filter(pk__in=list(per_county)).order_by("path")
     rows = [
         CoverageRow(
             label=county.name,
             partners=per_county[county.pk]["partners"],
-            paired=per_county[county.pk]["paired_n"],
+            paired=per_county[county.pk]["paired"],
             helpers=per_county[county.pk]["helpers"],
-            helpers_engaged=per_county[county.pk]["engaged_n"],
+            helpers_engaged=per_county[county.pk]["engaged"],
             region=county,
         )
         for county in counties
     ]
     city_row = None
-    if sums.get("city_helpers"):
+    if city["helpers"]:
         city_row = CoverageRow(
             label="",
-            partners=sums["central_partners"],
-            paired=sums["central_paired"],
-            helpers=sums["city_helpers"],
-            helpers_engaged=sums["city_engaged"],
+            partners=central["partners"],
+            paired=central["paired"],
+            helpers=city["helpers"],
+            helpers_engaged=city["engaged"],
         )
-    total = CoverageRow(
+    total_row = CoverageRow(
         label="",
-        partners=sums.get("partners", 0),
-        paired=sums.get("paired_n", 0),
-        helpers=sums.get("all_helpers", 0),
-        helpers_engaged=sums.get("all_engaged", 0),
+        partners=total["partners"],
+        paired=total["paired"],
+        helpers=total["helpers"],
+        helpers_engaged=total["engaged"],
     )
-    return {"rows": rows, "city": city_row, "total": total}
+    return {"rows": rows, "city": city_row, "total": total_row}
 
 
 def doubles(*, user) -> QuerySet[Pairing]:

@@ -92,3 +92,78 @@ def test_coverage_query_count_is_fixed(client, world, django_assert_max_num_quer
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("pairing:coverage"))
     assert len(response.context["uncovered"]) == 21
+
+
+def _live(user):
+    """The figures counted branch by branch in Python, the definition the grouped queries must match."""
+    from pairing import scope
+    from pairing.choices import HELPER_KINDS, PARTNER_KINDS, BranchKind, UnitLevel
+    from pairing.models import Branch, Pairing
+
+    active = Pairing.objects.filter(status="active", campaign__is_current=True)
+    paired, engaged = set(active.values_list("partner_id", flat=True)), set(active.values_list("helper_id", flat=True))
+    branches = list(Branch.objects.filter(scope.branch_q(user)).select_related("region"))
+    partners = [b for b in branches if b.kind in PARTNER_KINDS]
+    helpers = [b for b in branches if b.kind in HELPER_KINDS]
+    central = [b for b in partners if b.kind == BranchKind.COMMUNITY and b.region and b.region.is_central_city]
+    city_helpers = [b for b in helpers if b.level == UnitLevel.CITY]
+    counties = {}
+    for b in branches:
+        if b.county_id is not None:
+            row = counties.setdefault(b.county_id, [0, 0, 0, 0])
+            if b.kind in PARTNER_KINDS:
+                row[0] += 1
+                row[1] += b.pk in paired
+            elif b.kind in HELPER_KINDS and b.level == UnitLevel.COUNTY:
+                row[2] += 1
+                row[3] += b.pk in engaged
+    return {
+        "rows": counties,
+        "city": (
+            len(central),
+            sum(b.pk in paired for b in central),
+            len(city_helpers),
+            sum(b.pk in engaged for b in city_helpers),
+        ),
+        "total": (
+            len(partners),
+            sum(b.pk in paired for b in partners),
+            len(helpers),
+            sum(b.pk in engaged for b in helpers),
+        ),
+    }
+
+
+def test_grouped_coverage_equals_the_branch_by_branch_count(world):
+    from pairing import selectors_pairing
+
+    community = central_community(world.city, world.other_county)
+    city_helper = graded(BranchFactory(city=world.city), Grade.GOOD)
+    user = staff(world.city)
+    services.pairing_create(helper=city_helper, partner=community, acting_user=user)
+    partner(world.other_county)
+    helper(world.other_county, Grade.GOOD)
+    for viewer in (user, staff(world.county), staff(world.other_county)):
+        got, want = selectors_pairing.coverage(user=viewer), _live(viewer)
+        assert {r.region.pk: [r.partners, r.paired, r.helpers, r.helpers_engaged] for r in got["rows"]} == want["rows"]
+        t = got["total"]
+        assert (t.partners, t.paired, t.helpers, t.helpers_engaged) == want["total"]
+        if got["city"] is not None:
+            c = got["city"]
+            assert (c.partners, c.paired, c.helpers, c.helpers_engaged) == want["city"]
+        else:
+            assert want["city"][2] == 0
+
+
+def test_coverage_page_query_count_does_not_grow_with_branches(client, world, django_assert_max_num_queries):
+    user = staff(world.city)
+    login(client, user)
+    with django_assert_max_num_queries(20) as few:
+        assert client.get(reverse("pairing:coverage")).status_code == 200
+    for _ in range(5):
+        partner(world.county)
+        partner(world.other_county)
+        helper(world.county, Grade.GOOD)
+    services.pairing_create(helper=world.helpers[1], partner=world.partners[2], acting_user=user)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(reverse("pairing:coverage")).status_code == 200
