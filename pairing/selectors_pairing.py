@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -166,11 +166,16 @@ def helpers_for(*, user, partner: Branch | None = None) -> QuerySet[Branch]:
 
 
 def uncovered_partners(*, user) -> QuerySet[Branch]:
-    """Partner branches in scope without an active pairing in their city's current campaign (未结对)."""
-    active = Pairing.objects.filter(partner=OuterRef("pk"), status=PairingStatus.ACTIVE, campaign__is_current=True)
+    """Partner branches in scope without an active pairing in their city's current campaign (未结对).
+
+    "Not paired" is NOT IN a hashed set of the active partners' ids: with NOT EXISTS the planner
+    expected most partners to be uncovered and walked all of them in page order probing the
+    pairing index per branch (~0.3 s at 200,000 branches, for 12 uncovered).
+    """
+    active = Pairing.objects.filter(status=PairingStatus.ACTIVE, campaign__is_current=True).order_by()
     return (
         Branch.objects.filter(scope.branch_q(user), kind__in=PARTNER_KINDS)
-        .exclude(Exists(active))
+        .exclude(pk__in=active.values("partner_id"))
         .select_related("county", "township", "region")
         .order_by("county__path", "code")
     )
