@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from pairing import scope
 from pairing.choices import REGION_SCOPED_ROLES, RegionLevel
+from pairing.keyset import Keyset, Page, keyset_page, merged_keyset_page
 from pairing.models import Pairing, PairingStatus, Region
 from pairing.selectors import pairing_list
 
@@ -26,7 +27,6 @@ from .models import (
     ThemeDayAttachment,
     ThemeDayPhoto,
 )
-from .paging import Keyset, Page, keyset_page, merged_keyset_page
 
 # Lists of theme days and joint activities: newest first (indexes on held_on, id).
 NEWEST_FIRST = Keyset("-held_on", "-pk")

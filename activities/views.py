@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from pairing import scope
 from pairing.choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES
-from pairing.keyset import page_query
+from pairing.keyset import Page, cursors, keyset_page, page_query
 from pairing.selectors import counties_visible, regions_visible
 
 from . import selectors, services
@@ -30,7 +30,6 @@ from .forms import (
     ReturnForm,
     ThemeDayForm,
 )
-from .paging import Page, keyset_page
 
 PAGE_SIZE = 50
 GRID_PAGE_SIZE = 100
@@ -63,11 +62,6 @@ def _int(value) -> int | None:
         return None
 
 
-def _cursor(request) -> dict:
-    """The keyset cursor of a list page (``?after=`` / ``?before=``); the selectors ignore a bad one."""
-    return {"after": request.GET.get("after"), "before": request.GET.get("before")}
-
-
 def _paged(context: dict, request) -> dict:
     """A list page's context plus the query string its page links keep (the filters, no cursor)."""
     return {**context, "query": page_query(request.GET)}
@@ -98,7 +92,7 @@ def index(request):
     theme_days = selectors.theme_day_list(user=user)
     if status in ThemeDayStatus.values:
         theme_days = theme_days.filter(status=status)
-    page = keyset_page(theme_days, selectors.NEWEST_FIRST, size=PAGE_SIZE, **_cursor(request))
+    page = keyset_page(theme_days, selectors.NEWEST_FIRST, size=PAGE_SIZE, **cursors(request.GET))
     context = {
         "page": page,
         "status": status,
@@ -236,7 +230,7 @@ def theme_day_attachment(request, pk: int):
 @login_required
 def joint_activity_list(request):
     activities = selectors.joint_activity_list(user=request.user)
-    page = keyset_page(activities, selectors.NEWEST_FIRST, size=PAGE_SIZE, **_cursor(request))
+    page = keyset_page(activities, selectors.NEWEST_FIRST, size=PAGE_SIZE, **cursors(request.GET))
     my_pairings = selectors.my_pairings(user=request.user) if _is_secretary(request.user) else []
     context = {"page": page, "my_pairings": my_pairings}
     return render(request, "activities/joint_activity_list.html", _paged(context, request))
@@ -273,8 +267,10 @@ def compliance(request):
     if county_id and county is None:  # not a county the user sees: nothing, rather than all
         page = Page([])
     else:
-        page = selectors.compliance_page(user=user, year=year, county=county, size=GRID_PAGE_SIZE, **_cursor(request))
-    months, rows = selectors.compliance_rows(pairings=page.object_list, year=year, today=today)
+        page = selectors.compliance_page(
+            user=user, year=year, county=county, size=GRID_PAGE_SIZE, **cursors(request.GET)
+        )
+    months, rows = selectors.compliance_rows(pairings=page.rows, year=year, today=today)
     context = {
         "year": year,
         "years": list(range(today.year, today.year - 5, -1)),
@@ -333,8 +329,8 @@ def task_list_create(request):
 def task_list_detail(request, pk: int):
     user = request.user
     task_list = selectors.task_list_get(user=user, pk=pk)
-    page = selectors.task_list_page(task_list=task_list, user=user, size=GRID_PAGE_SIZE, **_cursor(request))
-    tasks, rows = selectors.task_progress_by_pairing(task_list=task_list, pairings=page.object_list)
+    page = selectors.task_list_page(task_list=task_list, user=user, size=GRID_PAGE_SIZE, **cursors(request.GET))
+    tasks, rows = selectors.task_progress_by_pairing(task_list=task_list, pairings=page.rows)
     context = {
         "task_list": task_list,
         "items": selectors.task_progress_by_item(
@@ -344,7 +340,7 @@ def task_list_detail(request, pk: int):
         "rows": rows,
         "page": page,
         "can_manage": scope.can_manage(user),
-        "my_pairings": [p for p in page.object_list if user.branch_id in (p.helper_id, p.partner_id)]
+        "my_pairings": [p for p in page.rows if user.branch_id in (p.helper_id, p.partner_id)]
         if _is_secretary(user)
         else [],
     }

@@ -1,22 +1,26 @@
-"""Keyset pagination for the list pages: every page costs what the first one does.
+"""Keyset pagination for every list page: "first / previous / next", each page as cheap as the first.
 
 OFFSET makes page k read, join and throw away k × N rows (PostgreSQL also evaluates their
-annotations: 0.9 s for page 2,000 of the branch list at 200,000 branches). A keyset page seeks
-the list's index to the last row shown and reads the next N + 1. The price is the one every
-large site pays: "first / previous / next" instead of numbered pages.
+annotations: 0.9 s for page 2,000 of the branch list at 200,000 branches), and ``Paginator.count``
+counts every row in scope on each request. A keyset page seeks the list's index to the last row
+shown and reads the next N + 1. The price is the one every large site pays: no page numbers.
 
-A page is two queries whatever the data:
+A ``Keyset`` is a total order over non-null columns, the last one unique: ``("code",)``,
+``("name", "pk")``, ``("-held_on", "-pk")``, or across a foreign key, ``("helper__code", "pk")``.
+A cursor is a row's sort values as URL-safe base64 JSON, ``after=`` for the page after that row
+and ``before=`` for the page before it. A cursor that does not decode, or does not fit the keys,
+gives the first page: it is only a position, never trusted to be in scope (the rows come from the
+caller's scoped queryset either way).
 
-1. the sort keys of the page's rows (and of up to ``count_cap`` rows on the first page, which
-   gives an honest "N rows" or "more than N" without a COUNT over the whole table);
-2. the page's rows themselves, by primary key, so annotations and joins run for those N only.
+A page reads its rows in one query, or, with ``rows_by_pk``, in two: the sort keys of the page's
+rows (and of up to ``count_cap`` rows on the first page, which gives an honest "N rows" or "more
+than N" without a COUNT over the whole table), then the rows themselves by primary key, so
+annotations and joins run for those N only.
 
-The ordering must be total and its fields non-null columns of the model: the last field unique
-(``("code",)`` for a unique code, ``("name", "id")``, ``("-started_on", "-id")``). A cursor is a
-row's sort values as URL-safe base64 JSON, ``after=`` for the page after that row and
-``before=`` for the page before it. A cursor that does not decode, or does not fit the fields,
-gives the first page: it is only a position, never trusted to be in scope (the rows come from
-the caller's scoped queryset either way).
+A page can also merge several disjoint querysets that share one cursor format (the compliance
+grid reads a county's pairings from each side). Each one is read in its own index order and the
+rows are merged in Python, so merged keys must compare in Python as in the database (codes, dates,
+numbers; not names under a collation).
 """
 
 from __future__ import annotations
@@ -24,12 +28,14 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Field, Func, Model, Q, QuerySet, Value
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
 AFTER, BEFORE = "after", "before"
 # Query parameters a page link replaces; "page" is dropped so old numbered links land on page 1.
@@ -37,11 +43,11 @@ CURSOR_PARAMS = (AFTER, BEFORE, "page")
 
 
 @dataclass(frozen=True)
-class KeysetPage:
+class Page:
     rows: list
-    next_cursor: str | None
-    previous_cursor: str | None
-    is_first: bool
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    is_first: bool = True
     counted: bool = False  # the first page, read up to ``count_cap`` rows: ``total`` says how many
     total: int | None = None  # all the rows of the list when counted and at most ``count_cap``
     count_cap: int = 0
@@ -52,16 +58,112 @@ class KeysetPage:
     def __len__(self) -> int:
         return len(self.rows)
 
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
 
-def _fields(model: type[Model], ordering: Sequence[str]) -> list[tuple[str, bool, object]]:
-    """(name, descending, model field) for each ordering term."""
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_cursor is not None
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or not self.is_first
+
+
+class _Row(Func):
+    """A row value ``(a, b)``: compared element by element, and an index condition on an index on (a, b)."""
+
+    template = "(%(expressions)s)"
+    output_field = Field()
+
+
+class Keyset:
+    """A total order over unique keys: its cursors and the filter that seeks past one.
+
+    ``within`` names a column that the rows are filtered to one value of and that leads an index
+    with the first key, e.g. ``("helper__county", county.pk)`` for a county's branches in code order
+    on an index on (county, code). The range on the first key is then spelt as the row value
+    (county, code) >= (c, x): an index condition that only that index can serve, which PostgreSQL
+    estimates from the county alone. Otherwise it multiplies the county's share by the code's, as
+    if counties were spread over the codes, and may choose to sort the whole county instead.
+    """
+
+    def __init__(self, *keys: str, within: tuple[str, object] | None = None):
+        self.keys = keys
+        self.paths = tuple(k.lstrip("-") for k in keys)
+        self.descending = tuple(k.startswith("-") for k in keys)
+        self.within = within
+
+    def order(self, *, backwards: bool = False) -> list[str]:
+        return [f"-{p}" if d != backwards else p for p, d in zip(self.paths, self.descending, strict=True)]
+
+    def values(self, obj) -> tuple:
+        """The key values of a row (a model instance; related rows must be loaded with select_related)."""
+        return tuple(functools.reduce(getattr, path.split("__"), obj) for path in self.paths)
+
+    def seek(self, values: Sequence, *, backwards: bool = False) -> Q:
+        """Rows strictly after ``values`` in this order (before them, if ``backwards``).
+
+        Spelt "the first key at or past its value, and not (equal to it with the rest not past)":
+        the range is what an index scan starts from, and the planner counts it once. The usual
+        "k1 >= x AND (k1 > x OR (k1 = x AND k2 > y))" counts the range twice, and a tenth of the
+        rows becomes a hundredth in its estimates.
+        """
+        return self._past_from(0, values, backwards)
+
+    def _past_from(self, i: int, values: Sequence, backwards: bool) -> Q:
+        path, later = self.paths[i], self.descending[i] != backwards
+        if i == len(self.paths) - 1:
+            return Q(**{f"{path}__{'lt' if later else 'gt'}": values[i]})
+        at_or_past = self.bound(values[i], backwards=backwards) if i == 0 else self._range(i, values[i], later)
+        return at_or_past & ~(Q(**{path: values[i]}) & ~self._past_from(i + 1, values, backwards))
+
+    def _range(self, i: int, value, lower: bool) -> Q:
+        return Q(**{f"{self.paths[i]}__{'lte' if lower else 'gte'}": value})
+
+    def bound(self, value, *, backwards: bool = False) -> Q:
+        """Rows at or after ``value`` of the first key (at or before, if ``backwards``)."""
+        lower = self.descending[0] != backwards
+        if self.within is None:
+            return self._range(0, value, lower)
+        column, fixed = self.within
+        compare = LessThanOrEqual if lower else GreaterThanOrEqual
+        return Q(compare(_Row(F(column), F(self.paths[0])), _Row(Value(fixed), Value(value))))
+
+    def until(self, value, *, backwards: bool = False) -> Q:
+        """Rows at or before ``value`` of the first key in reading order: the end of a range."""
+        return self.bound(value, backwards=not backwards)
+
+    def compare(self, a: tuple, b: tuple) -> int:
+        for x, y, descending in zip(a, b, self.descending, strict=True):
+            if x != y:
+                return (1 if x > y else -1) * (-1 if descending else 1)
+        return 0
+
+    def decode(self, model: type[Model], text: str | None) -> tuple | None:
+        """The key values in a cursor, cleaned by the fields; None if it is not one of ours."""
+        values = cursor_decode(text, _fields(model, self.keys))
+        return tuple(values) if values is not None else None
+
+
+def _fields(model: type[Model], keys: Sequence[str]) -> list[tuple[str, bool, Field]]:
+    """(path, descending, model field) for each key; a key must be a non-null column, reached
+    through non-null foreign keys, or the cursor could not say where its row stands."""
     fields = []
-    for term in ordering:
-        name = term.lstrip("-")
-        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    for key in keys:
+        path = key.lstrip("-")
+        *relations, name = path.split("__")
+        target = model
+        for relation in relations:
+            link = target._meta.get_field(relation)
+            if not (link.many_to_one or link.one_to_one) or link.null:
+                raise ValueError(f"keyset keys need non-null foreign keys, not {key!r}")
+            target = link.related_model
+        field = target._meta.pk if name == "pk" else target._meta.get_field(name)
         if field.is_relation or field.null:
-            raise ValueError(f"keyset ordering needs non-null local columns, not {term!r}")
-        fields.append((field.attname, term.startswith("-"), field))
+            raise ValueError(f"keyset keys need non-null columns, not {key!r}")
+        fields.append((path, key.startswith("-"), field))
     return fields
 
 
@@ -71,7 +173,7 @@ def cursor_encode(values: Sequence) -> str:
     return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
 
 
-def cursor_decode(text: str | None, fields: Sequence[tuple[str, bool, object]]) -> list | None:
+def cursor_decode(text: str | None, fields: Sequence[tuple[str, bool, Field]]) -> list | None:
     """The sort values in ``text``, each cleaned by its model field; None when anything is off."""
     if not text or len(text) > 1000:
         return None
@@ -82,7 +184,7 @@ def cursor_decode(text: str | None, fields: Sequence[tuple[str, bool, object]]) 
     if not isinstance(raw, list) or len(raw) != len(fields):
         return None
     values = []
-    for value, (_name, _descending, field) in zip(raw, fields, strict=True):
+    for value, (_path, _descending, field) in zip(raw, fields, strict=True):
         if isinstance(value, bool) or not isinstance(value, int | str) or "\x00" in str(value):
             return None
         try:
@@ -96,67 +198,95 @@ def cursor_decode(text: str | None, fields: Sequence[tuple[str, bool, object]]) 
     return values
 
 
-def _beyond(fields: Sequence[tuple[str, bool, object]], values: Sequence, *, backwards: bool) -> Q:
-    """Rows after ``values`` in the order (before them when ``backwards``).
+def cursors(params: Mapping[str, str]) -> dict[str, str | None]:
+    """The cursors of a request's query (``?after=`` / ``?before=``), as ``keyset_page`` takes them."""
+    return {AFTER: params.get(AFTER), BEFORE: params.get(BEFORE)}
 
-    (a, b) > (x, y) spelt ``a >= x AND (a > x OR (a = x AND b > y))``: the leading ``a >= x``
-    is what lets the database start the index scan at the cursor instead of at the first row.
+
+def keyset_page(queryset: QuerySet, keyset: Keyset, **options) -> Page:
+    """One page of ``queryset`` in ``keyset`` order: the first, or the one after/before a cursor.
+
+    The options are those of ``merged_keyset_page``: ``size``, ``after``, ``before``, and
+    ``count_cap`` (the first page reads up to that many keys and says how many rows there are when
+    there are no more) and ``rows_by_pk`` (read the page's keys first, then its rows by primary key).
     """
-    q = None
-    for (name, descending, _field), value in reversed(list(zip(fields, values, strict=True))):
-        op = "lt" if descending != backwards else "gt"
-        strict = Q(**{f"{name}__{op}": value})
-        q = strict if q is None else strict | (Q(**{name: value}) & q)
-    if len(fields) > 1:
-        name, descending, _field = fields[0]
-        q = Q(**{f"{name}__{'lte' if descending != backwards else 'gte'}": values[0]}) & q
-    return q
+    return merged_keyset_page([(queryset, keyset)], **options)
 
 
-def keyset_page(
-    queryset: QuerySet,
+def merged_keyset_page(
+    sources: Sequence[tuple[QuerySet, Keyset]],
     *,
-    ordering: Sequence[str],
-    params: Mapping[str, str],
     size: int,
+    after: str | None = None,
+    before: str | None = None,
     count_cap: int | None = None,
-) -> KeysetPage:
-    """The page of ``queryset`` that ``params`` (``after=`` or ``before=``) point at, in ``ordering``."""
-    fields = _fields(queryset.model, ordering)
-    names = [name for name, _descending, _field in fields]
-    pk_name = queryset.model._meta.pk.attname
-    after = cursor_decode(params.get(AFTER), fields)
-    before = cursor_decode(params.get(BEFORE), fields) if after is None else None
+    rows_by_pk: bool = False,
+) -> Page:
+    """One page over several disjoint querysets whose keysets share one cursor format.
 
-    keys_qs = queryset.order_by()
-    cap = max(size, count_cap or 0)
-    counted = False
-    if before is not None:
-        reverse = [name if descending else f"-{name}" for name, descending, _field in fields]
-        backwards = keys_qs.filter(_beyond(fields, before, backwards=True)).order_by(*reverse)
-        keys = list(backwards.values_list(pk_name, *names)[: size + 1])
-        is_first = len(keys) <= size  # nothing before these: this is the first page
-        keys = keys[:size][::-1]
-        has_next, has_previous = True, not is_first
-    else:
-        is_first = counted = after is None
-        if after is not None:
-            keys_qs = keys_qs.filter(_beyond(fields, after, backwards=False))
-        keys = list(keys_qs.order_by(*ordering).values_list(pk_name, *names)[: (cap if counted else size) + 1])
-        has_next, has_previous = len(keys) > size, not is_first
-    total = len(keys) if counted and len(keys) <= cap else None
-    keys = keys[:size]
+    Each source reads at most one row more than the page from the cursor. Once a source has filled
+    the page, the later ones read only up to its last key, so a sparse source does not scan to its end.
+    """
+    first_keyset, model = sources[0][1], sources[0][0].model
+    following = first_keyset.decode(model, after)
+    previous = first_keyset.decode(model, before) if following is None else None
+    cursor, backwards = (previous, True) if previous is not None else (following, False)
+    counting = cursor is None and count_cap is not None
+    read = max(size, count_cap) if counting else size
 
-    by_pk = queryset.order_by().filter(pk__in=[key[0] for key in keys]).in_bulk() if keys else {}
-    return KeysetPage(
-        rows=[by_pk[key[0]] for key in keys if key[0] in by_pk],
-        next_cursor=cursor_encode(keys[-1][1:]) if keys and has_next else None,
-        previous_cursor=cursor_encode(keys[0][1:]) if keys and has_previous else None,
+    # (key values, source, row or primary key), in reading order
+    entries: list[tuple[tuple, int, object]] = []
+    limit, full = None, False
+    for index, (queryset, keyset) in enumerate(sources):
+        qs = queryset.order_by()
+        if cursor is not None:
+            qs = qs.filter(keyset.seek(cursor, backwards=backwards))
+        if limit is not None:
+            qs = qs.filter(keyset.until(limit, backwards=backwards))
+        qs = qs.order_by(*keyset.order(backwards=backwards))
+        if rows_by_pk:
+            found = [(tuple(key[1:]), index, key[0]) for key in qs.values_list("pk", *keyset.paths)[: read + 1]]
+        else:
+            found = [(keyset.values(obj), index, obj) for obj in qs[: read + 1]]
+        if len(found) > read:
+            full = True
+            limit = found[-1][0][0] if limit is None else limit
+        entries.extend(found)
+    if len(sources) > 1:  # one source comes in the database's order, collation and all
+
+        def reading_order(a, b):
+            result = first_keyset.compare(a[0], b[0])
+            return -result if backwards else result
+
+        entries.sort(key=functools.cmp_to_key(reading_order))
+
+    more = len(entries) > size
+    total = len(entries) if counting and not full and len(entries) <= read else None
+    entries = entries[:size]
+    if backwards:
+        if not more and len(entries) < size:  # reached the start short (rows went): serve the first page, full
+            return merged_keyset_page(sources, size=size, count_cap=count_cap, rows_by_pk=rows_by_pk)
+        entries.reverse()
+    is_first = cursor is None or (backwards and not more)
+    rows = _load(sources, entries) if rows_by_pk else [row for _values, _index, row in entries]
+    return Page(
+        rows=rows,
+        next_cursor=cursor_encode(entries[-1][0]) if entries and (more or backwards) else None,
+        previous_cursor=cursor_encode(entries[0][0]) if entries and not is_first else None,
         is_first=is_first,
-        counted=counted,
+        counted=counting,
         total=total,
-        count_cap=cap,
+        count_cap=read if counting else 0,
     )
+
+
+def _load(sources: Sequence[tuple[QuerySet, Keyset]], entries: Sequence[tuple[tuple, int, object]]) -> list:
+    """The rows of ``entries`` (keys read with ``rows_by_pk``), each from its own source, in order."""
+    loaded = {}
+    for index in {index for _values, index, _pk in entries}:
+        pks = [pk for _values, i, pk in entries if i == index]
+        loaded[index] = sources[index][0].order_by().filter(pk__in=pks).in_bulk()
+    return [loaded[index][pk] for _values, index, pk in entries if pk in loaded[index]]
 
 
 def page_query(params, *, drop: Sequence[str] = ()) -> str:

@@ -29,7 +29,7 @@ from ..forms_pairing import (
     RepairForm,
     SwapForm,
 )
-from ..keyset import keyset_page, page_query
+from ..keyset import Keyset, cursors, keyset_page, page_query
 from ..models import Branch, Pairing, PairingStatus
 from ..services import draw as draw_services
 from ..services import pairings as services
@@ -79,10 +79,11 @@ def pairing_list(request):
     filters = form.cleaned_data if form.is_valid() else {}
     page = keyset_page(
         selectors_pairing.pairing_list(user=user, filters=filters),
-        ordering=selectors_pairing.PAIRING_LIST_ORDER,
-        params=request.GET,
+        Keyset(*selectors_pairing.PAIRING_LIST_ORDER),
         size=PAGE_SIZE,
         count_cap=PAIRING_COUNT_CAP,
+        rows_by_pk=True,
+        **cursors(request.GET),
     )
     context = {
         "filter_form": form,

@@ -16,12 +16,17 @@ from .. import scope, selectors
 from ..choices import REGION_SCOPED_ROLES, Grade
 from ..filters import BranchFilter
 from ..forms import BranchForm, GradeBulkForm, OptimisationForm
-from ..keyset import keyset_page, page_query
+from ..keyset import Keyset, cursors, keyset_page, page_query
 from ..services import registry as services
 
 # The orders the branch list offers, each a keyset over an index (code is unique, name is indexed).
 # Sorting by grade, county or member count would sort every branch in scope on every page.
-BRANCH_SORTS = {"code": ("code",), "-code": ("-code",), "name": ("name", "id"), "-name": ("-name", "-id")}
+BRANCH_SORTS = {
+    "code": Keyset("code"),
+    "-code": Keyset("-code"),
+    "name": Keyset("name", "id"),
+    "-name": Keyset("-name", "-id"),
+}
 # The first page reads up to this many keys, so it can say "N branches" when N is small.
 BRANCH_COUNT_CAP = 1000
 GRADE_BADGE = {Grade.GOOD: "success", Grade.MEDIUM: "warning", Grade.WEAK: "danger"}
@@ -70,10 +75,11 @@ def branch_list(request):
         sort = "code"
     page = keyset_page(
         branch_filter.qs,
-        ordering=BRANCH_SORTS[sort],
-        params=request.GET,
+        BRANCH_SORTS[sort],
         size=settings.BRANCH_LIST_PAGE_SIZE,
         count_cap=BRANCH_COUNT_CAP,
+        rows_by_pk=True,
+        **cursors(request.GET),
     )
     for branch in page.rows:
         branch.phone_shown = scope.phone_for(user, branch.secretary_phone)
