@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -174,22 +175,42 @@ def test_compiled_catalogue_matches_the_po_file():
     assert not stale, "django.mo is out of date (run `make messages`):\n" + "\n".join(stale[:20])
 
 
+# What makemessages reads (its default extensions), and the folders it is told to leave out.
+SOURCE_SUFFIXES = (".py", ".html", ".txt")
+NOT_SOURCE = [".venv", "node_modules", "static", "staticfiles", "artifacts", "tests", ".test-media", "media"]
+
+
+def copy_sources(root: Path, destination: Path) -> None:
+    """The files makemessages would read under ``root``, copied to ``destination``.
+
+    makemessages writes into the ``locale`` folder of the tree it walks (whatever LOCALE_PATHS
+    says) and leaves temporary ``.html.py`` files beside the templates, so it runs on a copy: the
+    repository's catalogue and source tree are never touched.
+    """
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [
+            name for name in subfolders if name not in (*NOT_SOURCE, "locale") and not name.startswith((".", "__"))
+        ]
+        for name in names:
+            if name.endswith(SOURCE_SUFFIXES):
+                source = Path(folder) / name
+                target = destination / source.relative_to(root)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+
+
 def test_catalogue_covers_every_string_in_the_source(tmp_path, settings, monkeypatch):
-    """makemessages over the source finds nothing the committed catalogue lacks."""
+    """makemessages over (a copy of) the source finds nothing the committed catalogue lacks."""
     if not shutil.which("xgettext") or not shutil.which("msgmerge"):
         unavailable("GNU gettext not installed (apt-get install gettext)")
-    target = tmp_path / "en" / "LC_MESSAGES"
+    tree = tmp_path / "src"
+    copy_sources(Path(settings.BASE_DIR), tree)
+    target = tree / "locale" / "en" / "LC_MESSAGES"
     target.mkdir(parents=True)
     shutil.copy(PO_PATH, target / "django.po")
-    settings.LOCALE_PATHS = [tmp_path]
-    monkeypatch.chdir(settings.BASE_DIR)
-    call_command(
-        "makemessages",
-        locale=["en"],
-        ignore_patterns=[".venv", "node_modules", "static", "staticfiles", "artifacts", "tests", ".test-media"],
-        no_obsolete=True,
-        verbosity=0,
-    )
+    settings.LOCALE_PATHS = [tree / "locale"]
+    monkeypatch.chdir(tree)
+    call_command("makemessages", locale=["en"], ignore_patterns=NOT_SOURCE, no_obsolete=True, verbosity=0)
     committed = {(e.msgctxt, e.msgid) for e in messages()}
     fresh = messages(target / "django.po")
     new = [describe(e) for e in fresh if (e.msgctxt, e.msgid) not in committed]
