@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from . import scope
 from .choices import HELPER_KINDS, PARTNER_KINDS, REGION_SCOPED_ROLES, BranchKind, RegionLevel, UnitLevel
-from .models import Branch, Draw, Pairing, PairingStatus, Region
+from .models import Branch, Draw, Pairing, PairingCampaign, PairingStatus, Region
 
 # Newest first, as a keyset order (pairing/keyset.py) on the primary key index. The services record
 # every pairing on its 结对日期 (today), so id order is date order; ordering by (-started_on, -id)
@@ -281,6 +282,22 @@ def coverage(*, user) -> dict:
         helpers_engaged=total["engaged"],
     )
     return {"rows": rows, "city": city_row, "total": total_row}
+
+
+def coverage_stamp() -> tuple:
+    """What the coverage page's figures move with, in one cheap query: the high-water marks of the
+    pairing and branch history (every pairing and branch write leaves a history row, the roster's and
+    the draw's bulk writes included) and the current campaigns. Index lookups only."""
+    pairing_history = Pairing.history.model._meta.db_table
+    branch_history = Branch.history.model._meta.db_table
+    campaigns = PairingCampaign._meta.db_table
+    current = f"FROM {campaigns} WHERE is_current"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(history_id) FROM {pairing_history}), (SELECT MAX(history_id) FROM {branch_history}),"
+            f" (SELECT MIN(id) {current}), (SELECT MAX(id) {current}), (SELECT COUNT(*) {current})"
+        )
+        return tuple(cursor.fetchone())
 
 
 def doubles(*, user) -> QuerySet[Pairing]:

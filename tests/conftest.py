@@ -142,3 +142,12 @@ def _isolated_media_root(settings, tmp_path) -> Path:
     media_root.mkdir()
     settings.MEDIA_ROOT = media_root
     return media_root
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_memos() -> None:
+    """Process memos (twinning/memo.py) start empty in every test: a rolled-back test database can
+    hand the next test the same keys (history high-water marks) for different rows."""
+    from twinning.memo import clear_all
+
+    clear_all()

@@ -6,10 +6,24 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
+from twinning.memo import ProcessMemo
+
 from .. import scope, selectors_pairing
 from ..choices import REGION_SCOPED_ROLES
 
 UNCOVERED_SHOWN = 200
+# Counting every branch of a city takes a few hundred ms at province scale, and the figures only
+# move when a pairing, a branch or the current campaigns change: computed once per change (and at
+# most every five minutes) per region scope, per worker.
+_figures = ProcessMemo(size=256, ttl=300)
+
+
+def _coverage_figures(user) -> dict:
+    return {
+        "coverage": selectors_pairing.coverage(user=user),
+        "uncovered": list(selectors_pairing.uncovered_partners(user=user)[:UNCOVERED_SHOWN]),
+        "doubles": list(selectors_pairing.doubles(user=user)[:UNCOVERED_SHOWN]),
+    }
 
 
 @login_required
@@ -17,12 +31,11 @@ def coverage(request):
     user = request.user
     if not (user.is_superuser or user.role in REGION_SCOPED_ROLES):
         raise PermissionDenied
-    uncovered = selectors_pairing.uncovered_partners(user=user)
+    # The figures depend on the user only through the region scope (scope.branch_q for these roles).
+    key = (user.is_superuser, user.role, user.region_id, selectors_pairing.coverage_stamp())
     context = {
-        "coverage": selectors_pairing.coverage(user=user),
-        "uncovered": list(uncovered[:UNCOVERED_SHOWN]),
+        **_figures.get(key, lambda: _coverage_figures(user)),
         "uncovered_shown": UNCOVERED_SHOWN,
-        "doubles": list(selectors_pairing.doubles(user=user)[:UNCOVERED_SHOWN]),
         "can_manage": scope.can_manage(user),
     }
     return render(request, "pairing/coverage.html", context)

@@ -167,3 +167,24 @@ def test_coverage_page_query_count_does_not_grow_with_branches(client, world, dj
     services.pairing_create(helper=world.helpers[1], partner=world.partners[2], acting_user=user)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(reverse("pairing:coverage")).status_code == 200
+
+
+def test_coverage_figures_are_reused_until_a_pairing_or_branch_changes(client, world, django_assert_max_num_queries):
+    """The page keeps its figures per region scope and recomputes when the pairing or branch history
+    moves: a pairing dissolved or a partner branch added shows at once."""
+    from pairing.models import Pairing
+
+    user = staff(world.county)
+    login(client, user)
+    url = reverse("pairing:coverage")
+
+    def county_row():
+        return [(r.partners, r.paired) for r in client.get(url).context["coverage"]["rows"]]
+
+    assert county_row() == [(3, 2)]
+    with django_assert_max_num_queries(6):  # session, user, region, the stamp: no recount
+        assert county_row() == [(3, 2)]
+    services.pairing_dissolve(pairing=Pairing.objects.get(partner=world.partners[0]), acting_user=user, reason="测试")
+    assert county_row() == [(3, 1)]
+    partner(world.county, Grade.WEAK)
+    assert county_row() == [(4, 1)]
