@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from pairing.models import Branch, Pairing, Region
+from twinning.models import FastChoiceDisplay
 
 from .choices import ActivityKind, Half, TaskProgress, ThemeDayStatus
 
@@ -39,7 +40,7 @@ class StoredImage(models.Model):
         abstract = True
 
 
-class ThemeDay(models.Model):
+class ThemeDay(FastChoiceDisplay, models.Model):
     """A theme Party day (主题党日) of a pairing: the monthly "1".
 
     Recorded by either side's secretary; the other side confirms it (双方确认) or returns
@@ -156,7 +157,7 @@ class ThemeDayAttachment(models.Model):
         return self.original_name
 
 
-class JointActivity(models.Model):
+class JointActivity(FastChoiceDisplay, models.Model):
     """Other joint work of a pairing (党课, 调研座谈, 走访慰问 ...). Counted in reports; not the monthly "1"."""
 
     pairing = models.ForeignKey(
@@ -195,7 +196,7 @@ class JointActivity(models.Model):
         return f"{self.get_kind_display()} {self.title}"
 
 
-class KeyTaskList(models.Model):
+class KeyTaskList(FastChoiceDisplay, models.Model):
     """The "N": the key-task list (重点任务清单) of a region for one half year, e.g. 2022上半年."""
 
     region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
@@ -262,7 +263,7 @@ class KeyTask(models.Model):
         return self.title
 
 
-class KeyTaskReport(models.Model):
+class KeyTaskReport(FastChoiceDisplay, models.Model):
     """A pairing's progress on one key task."""
 
     task = models.ForeignKey(KeyTask, verbose_name=_("重点任务"), on_delete=models.CASCADE, related_name="reports")

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from twinning.models import FastChoiceDisplay
+
 from .choices import (
     HELPER_KINDS,
     PARTNER_KINDS,
@@ -18,7 +20,7 @@ from .choices import (
 )
 
 
-class Region(models.Model):
+class Region(FastChoiceDisplay, models.Model):
     """A node of the region tree 市 → 县/区 → 乡镇/街道 → 村/社区 → 网格.
 
     ``path`` is a materialised path of zero-padded ids ("000001/000007/") so that a
@@ -59,7 +61,7 @@ class Region(models.Model):
         return self.path.count("/")
 
 
-class Unit(models.Model):
+class Unit(FastChoiceDisplay, models.Model):
     """A unit (单位): 市直 (city-level) or 县直 (county-level) organ, enterprise or institution."""
 
     name = models.CharField(_("单位名称"), max_length=120)
@@ -79,7 +81,7 @@ class Unit(models.Model):
         return self.name
 
 
-class Branch(models.Model):
+class Branch(FastChoiceDisplay, models.Model):
     """A Party branch (党支部). ``county`` is empty for 市直 branches."""
 
     code = models.CharField(_("支部编码"), max_length=40, unique=True)
@@ -146,7 +148,7 @@ class Branch(models.Model):
         return self.kind in PARTNER_KINDS
 
 
-class BranchGrade(models.Model):
+class BranchGrade(FastChoiceDisplay, models.Model):
     """A branch's grade 好/中/差 for one year; the rows together are its grading history."""
 
     branch = models.ForeignKey(Branch, verbose_name=_("党支部"), on_delete=models.CASCADE, related_name="grades")
@@ -199,7 +201,7 @@ class OptimisationCampaign(models.Model):
         return self.name
 
 
-class OptimisationRecord(models.Model):
+class OptimisationRecord(FastChoiceDisplay, models.Model):
     """One optimisation step for a branch; a branch with any record in a campaign is optimised in it."""
 
     branch = models.ForeignKey(Branch, verbose_name=_("党支部"), on_delete=models.CASCADE, related_name="optimisations")
@@ -274,7 +276,7 @@ class DrawLevel(models.TextChoices):
     CITY = "city", _("市直单位联中心城区社区")
 
 
-class Draw(models.Model):
+class Draw(FastChoiceDisplay, models.Model):
     """A confirmed strong-helps-weak draw (以强带弱、随机方式固定结对) for a county or the city level.
 
     ``inputs`` records the branches that took part with their grades and ``result`` the
@@ -320,7 +322,7 @@ class Draw(models.Model):
         return reverse("pairing:draw_detail", args=[self.pk])
 
 
-class Pairing(models.Model):
+class Pairing(FastChoiceDisplay, models.Model):
     """A fixed one-to-one pairing of a helper branch (机关/企业/事业) with a partner (农村/社区).
 
     The database settles races: in a campaign a partner has at most one active
@@ -416,7 +418,7 @@ class Pairing(models.Model):
         return self.is_double and self.is_active and self.double_approved_at is None
 
 
-class RosterImport(models.Model):
+class RosterImport(FastChoiceDisplay, models.Model):
     """One confirmed roster upload (名册导入), imported by a Celery task while the uploader watches this row.
 
     The file waits under ``MEDIA_ROOT/roster_uploads/<upload>.xlsx`` (no URL serves it) and is

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from twinning.models import FastChoiceDisplay
+
 from .choices import (
     LIVE_REGISTRATION,
     Claimants,
@@ -28,7 +30,7 @@ from .choices import (
 COMMUNITY = "pairing.Branch"
 
 
-class Registration(models.Model):
+class Registration(FastChoiceDisplay, models.Model):
     """A registration (报到) at a community: a unit Party organisation (its helper-side branch)
     with a co-building agreement (共驻共建协议), or an in-service member with skills.
 
@@ -111,7 +113,7 @@ class Registration(models.Model):
         return self.branch.name if self.kind == RegistrationKind.UNIT else self.member.label
 
 
-class Project(models.Model):
+class Project(FastChoiceDisplay, models.Model):
     """A service project (服务项目) on a community's demand list (需求清单)."""
 
     community = models.ForeignKey(
@@ -150,7 +152,7 @@ class Project(models.Model):
         return reverse("volunteers:project_detail", args=[self.pk])
 
 
-class Claim(models.Model):
+class Claim(FastChoiceDisplay, models.Model):
     """A claim (认领) of a project by a registered unit or member; at most ``project.places`` per project."""
 
     project = models.ForeignKey(Project, verbose_name=_("服务项目"), on_delete=models.CASCADE, related_name="claims")
@@ -177,7 +179,7 @@ class Claim(models.Model):
         return f"{self.registration_id} → {self.project_id}"
 
 
-class Wish(models.Model):
+class Wish(FastChoiceDisplay, models.Model):
     """A resident's micro-wish (微心愿): entered by the community, claimed by one member,
     fulfilled with a note and photo, confirmed by the community. The resident's name is
     personal data: shown masked to everyone but the community and the claiming member."""
@@ -234,7 +236,7 @@ class Wish(models.Model):
         return reverse("volunteers:wish_detail", args=[self.pk])
 
 
-class Whistle(models.Model):
+class Whistle(FastChoiceDisplay, models.Model):
     """An urgent call (吹哨) by a community; registered units and members respond (报到)."""
 
     community = models.ForeignKey(COMMUNITY, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="whistles")
@@ -265,7 +267,7 @@ class Whistle(models.Model):
         return reverse("volunteers:whistle_detail", args=[self.pk])
 
 
-class WhistleResponse(models.Model):
+class WhistleResponse(FastChoiceDisplay, models.Model):
     """A registered unit or member answering a whistle (报到); at most ``whistle.places``."""
 
     whistle = models.ForeignKey(Whistle, verbose_name=_("吹哨"), on_delete=models.CASCADE, related_name="responses")
@@ -291,7 +293,7 @@ class WhistleResponse(models.Model):
         return f"{self.registration_id} → {self.whistle_id}"
 
 
-class HourEntry(models.Model):
+class HourEntry(FastChoiceDisplay, models.Model):
     """Volunteer hours (志愿服务时长) a member records against one project, wish or whistle;
     they count only once the community secretary has verified them."""
 
