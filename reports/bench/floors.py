@@ -3,7 +3,8 @@
 - ``sql_floor``: raw SQL computing every figure the report snapshots store (optimisation,
   coverage, monthly theme days, N lists, volunteers), grouped as the snapshots show them, with
   no ORM and no Python arithmetic.
-- ``xlsx_write_floor``: bare openpyxl write-only, the same sheets, rows and columns, plain cells.
+- ``xlsx_write_floor``: bare openpyxl write-only writing back every value of the real workbook
+  (same sheets, rows and cell values), plain cells, no styles.
 - ``xlsx_read_floor``: bare openpyxl read-only, one pass over every value of the roster.
 - the trivial view (``reports.bench.urls``): a login-protected page rendering one small template.
 """
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Iterator
 
 from django.db import connection
 from django.http import HttpResponse
@@ -309,30 +311,37 @@ def sql_floor(*, as_of: datetime.date) -> dict[str, list[tuple]]:
     return result
 
 
-def workbook_shape(path) -> list[tuple[str, int, list]]:
-    """(sheet title, row count, the first data row's values) of a workbook, read once."""
-    shape = []
+def workbook_rows(path) -> Iterator[tuple[str, Iterator[tuple]]]:
+    """Each sheet's title and its rows of values, streamed from a workbook (read-only mode)."""
     workbook = load_workbook(path, read_only=True)
     try:
         for sheet in workbook.worksheets:
-            count, sample = 0, []
-            for row in sheet.iter_rows(values_only=True):
-                if count == 1:
-                    sample = list(row)
-                count += 1
-            shape.append((sheet.title, count, sample))
+            yield sheet.title, sheet.iter_rows(values_only=True)
     finally:
         workbook.close()
-    return shape
 
 
-def xlsx_write_floor(shape: list[tuple[str, int, list]], out) -> None:
-    """A bare write-only workbook with the same sheets, rows and cell types (numbers vary by row)."""
+def workbook_values(path) -> list[tuple[str, list[tuple]]]:
+    """Every sheet's title and rows of values, read once into memory, so that timing the floor
+    times writing them and nothing else."""
+    return [(title, [_trimmed(row) for row in rows]) for title, rows in workbook_rows(path)]
+
+
+def _trimmed(row: tuple) -> tuple:
+    end = len(row)
+    while end and row[end - 1] is None:
+        end -= 1
+    return row[:end]
+
+
+def xlsx_write_floor(sheets: Iterable[tuple[str, Iterable[tuple]]], out) -> None:
+    """A bare write-only workbook with the same sheets, rows and cell values as the one read by
+    ``workbook_values``: every value written as a plain cell, no styles, widths or print setup."""
     workbook = Workbook(write_only=True)
-    for title, count, sample in shape:
+    for title, rows in sheets:
         sheet = workbook.create_sheet(title)
-        for i in range(count):
-            sheet.append([v + i if isinstance(v, int | float) and not isinstance(v, bool) else v for v in sample])
+        for row in rows:
+            sheet.append(row)
     workbook.save(out)
 
 

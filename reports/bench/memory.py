@@ -46,10 +46,12 @@ def assessment_write(*, region_id: int, path: str) -> None:
     workbook_write(region=region, quarter=Quarter.of(timezone.localdate()), weights=weights_for(region), out=path)
 
 
-def xlsx_write_floor(*, shape: list, path: str) -> None:
+def xlsx_write_floor(*, source: str, path: str) -> None:
+    """The floor writes the rows of ``source`` as they are read (its peak includes the reader's)."""
+    from .floors import workbook_rows
     from .floors import xlsx_write_floor as write
 
-    write(shape, path)
+    write(workbook_rows(source), path)
 
 
 def roster_preview(*, path: str, user_id: int) -> None:
