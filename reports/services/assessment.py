@@ -10,7 +10,6 @@ snapshots are built with — so the two agree.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import functools
 import os
@@ -23,7 +22,7 @@ from fractions import Fraction
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -228,17 +227,6 @@ def _pairing_rows(*, region: Region, quarter: Quarter) -> QuerySet:
     )
 
 
-@contextlib.contextmanager
-def _without_jit():
-    """A transaction without PostgreSQL's JIT: compiling the pairing query's CASE and EXISTS
-    expressions took longer (0.8 s at 50,000 pairings) than running the query (0.7 s)."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
-        yield
-
-
 def _volunteer_rows(*, ids: QuerySet, quarter: Quarter, level: str) -> list[dict]:
     """Claims, whistles and members keyed by branch or unit (distinct per key, so not summed
     from branches to units). Volunteer data is small: a few grouped queries per level."""
@@ -308,22 +296,21 @@ def assessment_figures(*, region: Region, quarter: Quarter) -> tuple[dict[int, l
         by_unit.setdefault(row["unit_id"], unit_default())[BRANCHES] = row["n"]
 
     rows = _pairing_rows(region=region, quarter=quarter)
-    with _without_jit():
-        for helper, helper_unit, partner, partner_unit, helper_in, partner_in, active, *figures in rows.iterator(
-            chunk_size=5000
-        ):
-            for branch_id, unit_id, inside in ((helper, helper_unit, helper_in), (partner, partner_unit, partner_in)):
-                if not inside:
-                    continue
-                targets = [by_branch.get(branch_id) or by_branch.setdefault(branch_id, branch_default())]
-                if unit_id is not None:
-                    targets.append(by_unit.get(unit_id) or by_unit.setdefault(unit_id, unit_default()))
-                if active and not targets[0][PAIRED]:
-                    for target in targets:
-                        target[PAIRED] += 1
+    for helper, helper_unit, partner, partner_unit, helper_in, partner_in, active, *figures in rows.iterator(
+        chunk_size=5000
+    ):
+        for branch_id, unit_id, inside in ((helper, helper_unit, helper_in), (partner, partner_unit, partner_in)):
+            if not inside:
+                continue
+            targets = [by_branch.get(branch_id) or by_branch.setdefault(branch_id, branch_default())]
+            if unit_id is not None:
+                targets.append(by_unit.get(unit_id) or by_unit.setdefault(unit_id, unit_default()))
+            if active and not targets[0][PAIRED]:
                 for target in targets:
-                    for index, value in zip(PAIRING_INDEXES, figures, strict=True):
-                        target[index] += value
+                    target[PAIRED] += 1
+            for target in targets:
+                for index, value in zip(PAIRING_INDEXES, figures, strict=True):
+                    target[index] += value
 
     with_unit = branches.filter(unit__isnull=False).order_by().values("pk")
     for ids, level, result, default in (

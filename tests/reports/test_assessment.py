@@ -8,12 +8,21 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reports.models import AssessmentExport, AssessmentWeights, Snapshot
 from reports.services import assessment
-from reports.services.snapshots import snapshots_refresh
-from tests.factories import PASSWORD, BranchFactory, UnitFactory, UserFactory
+from reports.services.snapshots import region_figures, snapshots_refresh
+from tests.factories import (
+    PASSWORD,
+    BranchFactory,
+    PairingFactory,
+    PartnerBranchFactory,
+    UnitFactory,
+    UserFactory,
+)
 from volunteers.selectors import Quarter
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +112,40 @@ def test_the_workbook_and_the_dashboard_agree(small_world):
         row = figures[key]
         assert summary[label] == (row["rate"] if row["rate"] is not None else "—", row[num], row[den]), label
     assert summary["本季度核实服务时长（小时）"][0] == figures["volunteers"]["verified_hours"] == 15.0
+
+
+def _summary(wb):
+    return {r[0]: r[1:] for r in wb["说明"].iter_rows(values_only=True) if r[0]}
+
+
+def test_the_notes_print_the_dashboards_snapshot_of_the_date_when_there_is_one(small_world):
+    as_of = Q1.end
+    computed = _summary(_write(small_world.city))
+    own, _children = region_figures(region=small_world.city, as_of=as_of)
+    assert computed["结对覆盖率"][1:3] == (own["coverage"]["paired"], own["coverage"]["total"])
+    # The workbook prints what the dashboard shows for that date, not a second computation.
+    snapshots_refresh(city=small_world.city, as_of=as_of)
+    snapshot = Snapshot.objects.get(region=small_world.city, as_of=as_of)
+    snapshot.figures["coverage"] = {"paired": 7, "total": 9, "rate": 77.77}
+    snapshot.save(update_fields=["figures"])
+    assert _summary(_write(small_world.city))["结对覆盖率"][:3] == (77.77, 7, 9)
+
+
+def test_the_workbook_runs_the_same_queries_for_many_more_rows(small_world):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            _write(small_world.city)
+        return len(captured)
+
+    few = queries()
+    for _ in range(20):
+        unit = UnitFactory(county=small_world.b)
+        PairingFactory(
+            partner=PartnerBranchFactory(county=small_world.b),
+            helper=BranchFactory(county=small_world.b, unit=unit),
+            started_on=datetime.date(2022, 1, 1),
+        )
+    assert queries() == few
 
 
 def test_the_weights_used_are_printed(small_world):
