@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from pairing import scope
 from pairing.choices import RegionLevel
+from twinning.memo import ProcessMemo
 
 from . import selectors
 from .forms import AssessmentExportForm, AssessmentWeightsForm, ThresholdFormSet
@@ -81,34 +80,19 @@ def _row_figures(figures: dict, bands: dict) -> dict:
     }
 
 
-class _Rendered:
-    """The last few renderings of a template whose output depends only on its (JSON) context and the
-    language, kept in this process. A dashboard's figures change once per snapshot while leaders
-    open it all day; rendering its table and cards is most of the page's time. Process memory,
-    not the cache: pages must keep working while Redis is down."""
-
-    def __init__(self, size: int = 64):
-        self.size, self.lock, self.items = size, threading.Lock(), OrderedDict()
-
-    def __call__(self, template_name: str, context: dict) -> str:
-        key = hashlib.sha256(
-            json.dumps(
-                [template_name, get_language(), get_script_prefix(), context], sort_keys=True, default=str
-            ).encode()
-        ).digest()
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        html = render_to_string(template_name, context)
-        with self.lock:
-            self.items[key] = html
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return html
+# The last renderings of the dashboard's figures fragment, whose output depends only on its (JSON)
+# context and the language: a dashboard changes once per snapshot while leaders open it all day, and
+# rendering its table and cards is most of the page's time. Process memory (twinning/memo.py), not
+# the cache: pages must keep working while Redis is down. The key hashes everything shown, so it
+# can never serve stale figures; nothing needs to expire.
+_figures_memo = ProcessMemo(size=64, ttl=float("inf"))
 
 
-_rendered = _Rendered()
+def _rendered(template_name: str, context: dict) -> str:
+    key = hashlib.sha256(
+        json.dumps([template_name, get_language(), get_script_prefix(), context], sort_keys=True, default=str).encode()
+    ).digest()
+    return _figures_memo.get(key, lambda: render_to_string(template_name, context))
 
 
 @dashboard_required

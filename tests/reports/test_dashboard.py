@@ -129,7 +129,7 @@ def test_leaders_cannot_refresh_and_runs_are_scoped(client, world):
 def test_figures_are_rendered_once_per_snapshot_and_again_when_anything_shown_changes(client, world):
     from reports import views
 
-    views._rendered.items.clear()
+    views._figures_memo.clear()
     login(client, UserFactory.leader(region=world["city"]))
     url, fragment = reverse("reports:dashboard"), "reports/_dashboard_figures.html"
     first = client.get(url)
