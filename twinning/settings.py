@@ -139,6 +139,23 @@ TEMPLATES = [
             ],
         },
     },
+    # Jinja2 for the layout and the pages of the month-end rush (twinning/jinja2.py). Asked second:
+    # Django's cached loader remembers the names it lacks, and a page moves to Jinja2 by moving its
+    # template to templates/jinja2/.
+    {
+        "BACKEND": "twinning.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "twinning.jinja2.environment",
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.unread_notices",
+            ],
+        },
+    },
 ]
 
 WSGI_APPLICATION = "twinning.wsgi.application"

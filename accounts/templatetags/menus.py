@@ -33,7 +33,10 @@ def render_menu(user) -> str:
     return render_to_string("includes/main_menu.html", {"user": user})
 
 
+def cached_menu(user) -> str:
+    return _menus.get(_menu_key(user), lambda: render_menu(user))
+
+
 @register.simple_tag(takes_context=True)
 def main_menu(context):
-    user = context.get("user")
-    return mark_safe(_menus.get(_menu_key(user), lambda: render_menu(user)))  # noqa: S308 (our template)
+    return mark_safe(cached_menu(context.get("user")))  # noqa: S308 (our template)

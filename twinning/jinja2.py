@@ -1,0 +1,121 @@
+"""Jinja2 for the pages drawn on every visit: the layout and the lists and pages of the month-end rush.
+
+Django's template engine spends about 10 ms drawing a 50-row table and 2 ms on the layout; Jinja2
+compiles templates to Python and draws the same in a fifth of that (docs/performance.md). Forms stay
+on Django templates, where crispy-forms lives, and their pages share this layout through
+``{% layout %}`` (accounts/templatetags/layout.py), so the layout is written once.
+
+Jinja2 templates live in ``templates/jinja2/`` and are found under the same names as Django's
+(``render(request, "pairing/branch_list.html")``): the Django engine is asked first, so a page moves
+to Jinja2 by moving its template. What the templates get, beyond the context processors' values:
+
+- ``_("…")`` (Django's gettext; ``makemessages`` finds ``{{ _("…") }}`` in the ``.html`` files),
+  ``ngettext``, ``pgettext``, ``get_language()``, ``available_languages()``;
+- ``url(name, *args, **kwargs)``, ``static(path)``, ``main_menu(user)``, ``crispy(form)``;
+- Django's filters ``date``, ``time``, ``floatformat``, ``linebreaksbr``, ``truncatechars``,
+  ``yesno``, ``filesizeformat``, ``localize``, ``intcomma`` and ``language_name_local``.
+
+Under the test client the backend sends ``template_rendered`` as Django's engine does, so tests read
+``response.context`` and ``response.templates`` the same for both engines.
+"""
+
+from __future__ import annotations
+
+import jinja2
+from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template import defaultfilters
+from django.template.backends import jinja2 as django_jinja2
+from django.templatetags.static import static
+from django.test.signals import template_rendered
+from django.urls import reverse
+from django.utils import formats, translation
+from django.utils.safestring import mark_safe
+
+
+def url(name: str, *args, **kwargs) -> str:
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def available_languages() -> list[tuple[str, str]]:
+    return [(code, translation.gettext(name)) for code, name in settings.LANGUAGES]
+
+
+def language_name_local(code: str) -> str:
+    return translation.get_language_info(code)["name_local"]
+
+
+def main_menu(user) -> str:
+    from accounts.templatetags.menus import cached_menu
+
+    return mark_safe(cached_menu(user))  # noqa: S308 (our template, memoised)
+
+
+def crispy(form, helper=None) -> str:
+    """A form drawn by crispy-forms' Bootstrap 5 templates, as ``{% crispy form %}`` draws it."""
+    from crispy_forms.utils import render_crispy_form
+
+    return mark_safe(render_crispy_form(form, helper))  # noqa: S308 (crispy escapes its fields)
+
+
+def linebreaksbr(value) -> str:
+    return defaultfilters.linebreaksbr(value, autoescape=True)
+
+
+FILTERS = {
+    "date": defaultfilters.date,
+    "time": defaultfilters.time,
+    "floatformat": defaultfilters.floatformat,
+    "linebreaksbr": linebreaksbr,
+    "truncatechars": defaultfilters.truncatechars,
+    "yesno": defaultfilters.yesno,
+    "filesizeformat": defaultfilters.filesizeformat,
+    "localize": formats.localize,
+    "intcomma": intcomma,
+    "language_name_local": language_name_local,
+}
+
+
+def environment(**options) -> jinja2.Environment:
+    options.setdefault("extensions", []).append("jinja2.ext.i18n")
+    # Undefined values (and their attributes) draw as nothing in every mode, as in Django templates (Django's backend would
+    # print them in DEBUG, and the pages would differ between the tests and production).
+    options["undefined"] = jinja2.ChainableUndefined
+    options.setdefault("trim_blocks", True)
+    options.setdefault("lstrip_blocks", True)
+    env = jinja2.Environment(**options)
+    env.install_gettext_translations(translation, newstyle=False)
+    env.globals.update(
+        url=url,
+        static=static,
+        main_menu=main_menu,
+        crispy=crispy,
+        get_language=translation.get_language,
+        available_languages=available_languages,
+        pgettext=translation.pgettext,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+class Jinja2(django_jinja2.Jinja2):
+    """Django's Jinja2 backend whose templates report their rendering to the test client."""
+
+    def from_string(self, template_code):
+        return Template(self.env.from_string(template_code), self)
+
+    def get_template(self, template_name):
+        template = super().get_template(template_name)
+        return Template(template.template, self)
+
+
+class Template(django_jinja2.Template):
+    def render(self, context=None, request=None):
+        if template_rendered.receivers:  # only the test client listens
+            context = {} if context is None else context
+            template_rendered.send(sender=self, template=self, context=context)
+        return super().render(context, request)
+
+    @property
+    def name(self) -> str:
+        return self.template.name
