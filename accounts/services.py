@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import Notice, User
@@ -39,6 +39,35 @@ def notice_send(
         if messages:
             transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
     return len(notices)
+
+
+def notice_send_to_branch(
+    *, branch_id: int, roles: Iterable[str], title: str, body: str = "", url: str = "", kind: str = ""
+) -> int:
+    """Notify in-app (no e-mail, no key) every user of ``roles`` in one branch; returns how many.
+
+    The same rows as ``notice_send(users=<those users>, email=False)``, written by one
+    ``INSERT ... SELECT`` instead of reading the users into Python and inserting them back:
+    recording a theme day (the month-end's busiest write) notifies the other side this way.
+    """
+    roles = list(roles)
+    if not roles:
+        return 0
+    qn = connection.ops.quote_name
+    notice, user = Notice._meta, User._meta
+    columns = ", ".join(
+        qn(notice.get_field(name).column) for name in ("user", "title", "body", "url", "kind", "key", "created_at")
+    )
+    created_at = notice.get_field("created_at").get_db_prep_value(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(notice.db_table)} ({columns}) "
+            f"SELECT {qn(user.pk.column)}, %s, %s, %s, %s, %s, %s FROM {qn(user.db_table)} "
+            f"WHERE {qn(user.get_field('branch').column)} = %s "
+            f"AND {qn(user.get_field('role').column)} IN ({', '.join(['%s'] * len(roles))})",
+            [str(title), str(body), str(url), kind, "", created_at, branch_id, *roles],
+        )
+        return cursor.rowcount
 
 
 def notices_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:

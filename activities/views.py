@@ -107,7 +107,7 @@ def index(request):
 
 @login_required
 def theme_day_create(request, pairing_pk: int):
-    pairing = selectors.pairing_get(user=request.user, pk=pairing_pk)
+    pairing = selectors.pairing_get_for_record(user=request.user, pk=pairing_pk)
     _secretary_of(request.user, pairing)
     form = ThemeDayForm(request.POST or None, request.FILES or None, pairing=pairing)
     if request.method == "POST" and form.is_valid():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator, Sequence
+from functools import cache
 
 from django.db import connection
 from django.db.models import Model
@@ -37,8 +38,11 @@ def _chunks(items: Sequence, *, params_per_item: int, reserved: int = 0) -> Iter
         yield items[start : start + size]
 
 
-def _copy_to_history(model: type[Model], pks: Sequence[int], *, history_type: str, user, date) -> None:
-    """One history row per primary key in ``pks``, copied from the rows as they are now."""
+@cache
+def _copy_statement(model: type[Model]) -> str:
+    """The ``INSERT ... SELECT`` of ``_copy_to_history`` up to its ``IN (...)``, built once per model:
+    ``model.history`` makes django-simple-history build a manager class on every access, which a
+    single-row write (a theme day recorded) felt."""
     history = model.history.model
     columns = ", ".join(_qn(field.column) for field in history.tracked_fields)
     meta = history._meta
@@ -46,16 +50,21 @@ def _copy_to_history(model: type[Model], pks: Sequence[int], *, history_type: st
         _qn(meta.get_field(name).column)
         for name in ("history_date", "history_change_reason", "history_type", "history_user")
     )
+    return (
+        f"INSERT INTO {_qn(meta.db_table)} ({columns}, {extra}) "
+        f"SELECT {columns}, %s, %s, %s, %s FROM {_qn(model._meta.db_table)} "
+        f"WHERE {_qn(model._meta.pk.column)} IN "
+    )
+
+
+def _copy_to_history(model: type[Model], pks: Sequence[int], *, history_type: str, user, date) -> None:
+    """One history row per primary key in ``pks``, copied from the rows as they are now."""
+    statement = _copy_statement(model)
     user_id = user.pk if user is not None else None
     with connection.cursor() as cursor:
         for chunk in _chunks(pks, params_per_item=1, reserved=4):
             placeholders = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {_qn(meta.db_table)} ({columns}, {extra}) "
-                f"SELECT {columns}, %s, %s, %s, %s FROM {_qn(model._meta.db_table)} "
-                f"WHERE {_qn(model._meta.pk.column)} IN ({placeholders})",
-                [date, None, history_type, user_id, *chunk],
-            )
+            cursor.execute(f"{statement}({placeholders})", [date, None, history_type, user_id, *chunk])
 
 
 def insert_with_history(model: type[Model], objs: list[Model], *, user, date: datetime.datetime) -> list[Model]:
