@@ -21,6 +21,8 @@ Under the test client the backend sends ``template_rendered`` as Django's engine
 
 from __future__ import annotations
 
+import functools
+
 import jinja2
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -31,6 +33,13 @@ from django.test.signals import template_rendered
 from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.safestring import mark_safe
+
+
+@functools.lru_cache(maxsize=512)
+def static_url(path: str) -> str:
+    """A static file's URL, looked up in the manifest once per process (the manifest does not change
+    while the process runs; every page asks for the same six files)."""
+    return static(path)
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -87,7 +96,7 @@ def environment(**options) -> jinja2.Environment:
     env.install_gettext_translations(translation, newstyle=False)
     env.globals.update(
         url=url,
-        static=static,
+        static=static_url,
         main_menu=main_menu,
         crispy=crispy,
         get_language=translation.get_language,

@@ -1,0 +1,81 @@
+"""Jinja2 beside Django's templates (twinning/jinja2.py): one layout for the pages of both engines,
+translations, the test client's view of Jinja2 pages, and what the environment offers."""
+
+import datetime
+import re
+
+import pytest
+from django.template import engines
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import translation
+
+from tests.factories import PASSWORD, PairingFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+JINJA = engines["jinja2"]
+
+
+def _skeleton(html: str) -> str:
+    """The layout around a page: the navbar, the footer and the assets, without the page's content."""
+    html = re.sub(r"<main.*</main>", "<main/>", html, flags=re.S)
+    html = re.sub(r"<title>.*</title>", "", html, flags=re.S)
+    html = re.sub(r'name="next" type="hidden" value="[^"]*"', "next", html)  # the page's own address
+    return re.sub(r'value="[^"]{40,}"', 'value="csrf"', html).strip()
+
+
+@pytest.fixture
+def secretary(client):
+    pairing = PairingFactory()
+    user = UserFactory.secretary(branch=pairing.helper)
+    client.login(username=user.username, password=PASSWORD)
+    return user
+
+
+def test_django_and_jinja2_pages_share_one_layout(client, secretary):
+    jinja_page = client.get(reverse("pairing:my_pairing"))  # templates/jinja2/pairing/my_pairing.html
+    django_page = client.get(reverse("notice_list"))  # a Django template extending base.html
+    assert [t.name for t in jinja_page.templates][:1] == ["pairing/my_pairing.html"]
+    assert "base.html" in {t.name for t in django_page.templates}
+    assert _skeleton(jinja_page.content.decode()) == _skeleton(django_page.content.decode())
+    for page in (jinja_page, django_page):
+        html = _skeleton(page.content.decode())
+        assert html.count('name="csrfmiddlewaretoken"') == 2  # logout and the language switch
+        assert secretary.label in html and 'data-testid="current-user"' in html
+        assert html.endswith("</html>")
+
+
+def test_a_django_pages_blocks_fill_the_layout(client, secretary):
+    html = client.get(reverse("notice_list")).content.decode()
+    title = re.search(r"<title>(.*?)</title>", html, flags=re.S).group(1)
+    assert "通知" in title
+    assert title.endswith("支部联支部工作平台")
+
+
+def test_jinja2_pages_are_translated(client, secretary):
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("pairing:my_pairing")).content.decode()
+    assert "My pairing" in html or "my pairing" in html.lower()
+    assert "我的结对" not in html
+
+
+def test_the_test_client_sees_the_context_of_jinja2_pages(client, secretary):
+    response = client.get(reverse("pairing:my_pairing"))
+    assert len(response.context["rows"]) == 1
+
+
+def test_undefined_values_draw_as_nothing():
+    assert JINJA.from_string("[{{ missing }}|{{ missing.attr.deeper }}|{{ slots.title }}]").render({}) == "[||]"
+
+
+def test_the_environment_offers_djangos_helpers():
+    template = JINJA.from_string("{{ url('pairing:my_pairing') }} {{ static('css/app.css') }} {{ d|date('Y-m-d') }}")
+    assert template.render({"d": datetime.date(2026, 11, 22)}) == (
+        f"{reverse('pairing:my_pairing')} {static('css/app.css')} 2026-11-22"
+    )
+    with translation.override("en"):
+        assert JINJA.from_string("{{ _('我的结对') }}").render({}) != "我的结对"
+
+
+def test_values_are_escaped():
+    assert JINJA.from_string("{{ v }}").render({"v": "<b>&"}) == "&lt;b&gt;&amp;"
