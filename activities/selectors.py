@@ -39,15 +39,17 @@ def pairing_get(*, user, pk: int) -> Pairing:
 
 
 # What recording an activity reads of its pairing: the dates that bound it and both sides' names
-# and member counts (the form's labels and limits). The month-end's busiest form read 66 columns
-# over five tables for these.
+# (and codes, for ``str(branch)``) and member counts (the form's labels and limits). The month-end's
+# busiest form read 66 columns over five tables for these.
 RECORD_PAIRING_FIELDS = (
     "status",
     "started_on",
     "dissolved_on",
     "helper__name",
+    "helper__code",
     "helper__member_count",
     "partner__name",
+    "partner__code",
     "partner__member_count",
 )
 
