@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+from collections import namedtuple
 from dataclasses import dataclass, field
 
-from django.db.models import Count, FilteredRelation, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -91,6 +93,102 @@ def theme_days_to_confirm(*, user) -> QuerySet[ThemeDay]:
         .exclude(recorded_by_branch_id=user.branch_id)
         .filter(Q(pairing__helper_id=user.branch_id) | Q(pairing__partner_id=user.branch_id))
     )
+
+
+# --- the index: rows, not models ---------------------------------------------------------------
+# A line of the list prints a date, a theme, a status and two names: named tuples, not the five
+# model instances (day, pairing, two branches, recorder) a row used to cost.
+
+ThemeDayRow = namedtuple("ThemeDayRow", "pk held_on theme status helper_name partner_name")
+ToConfirmRow = namedtuple("ToConfirmRow", "pk held_on theme recorded_by_name")
+
+
+def branch_pairings(*, user) -> dict | None:
+    """The pairings in scope of a user who sees pairings through their own branch (a secretary or a
+    member: a handful, every status), by pk, as rows (pk, status, helper_id, partner_id,
+    helper_name, partner_name). None for those who see pairings by region, or all of them.
+
+    The index reads a branch's theme days by these pairings' ids, and their names from these rows:
+    no joins on the list's query nor on the to-do's.
+    """
+    if user.is_superuser or user.role in REGION_SCOPED_ROLES or not user.branch_id:
+        return None
+    rows = (
+        Pairing.objects.filter(scope.pairing_q(user))
+        .annotate(helper_name=F("helper__name"), partner_name=F("partner__name"))
+        .values_list("pk", "status", "helper_id", "partner_id", "helper_name", "partner_name", named=True)
+        .order_by("pk")
+    )
+    return {row.pk: row for row in rows}
+
+
+def theme_day_page(
+    *, user, pairings: dict | None, status: str | None, size: int, after: str | None = None, before: str | None = None
+) -> Page:
+    """A keyset page of the theme days the user sees, newest first, as ``ThemeDayRow``.
+
+    ``pairings`` is ``branch_pairings(user=user)``: given, the days are read by those pairings.
+    """
+    where = Q(status=status) if status else Q()
+    if pairings is None:
+        rows = (
+            ThemeDay.objects.filter(scope.pairing_q(user, "pairing__"), where)
+            .annotate(helper_name=F("pairing__helper__name"), partner_name=F("pairing__partner__name"))
+            .values_list(*ThemeDayRow._fields, named=True)
+        )
+        return keyset_page(rows, NEWEST_FIRST, size=size, after=after, before=before)
+    rows = ThemeDay.objects.filter(where, pairing_id__in=list(pairings)).values_list(
+        "pk", "held_on", "theme", "status", "pairing_id", named=True
+    )
+    page = keyset_page(rows, NEWEST_FIRST, size=size, after=after, before=before)
+    named = []
+    for row in page.rows:
+        pairing = pairings[row.pairing_id]
+        named.append(ThemeDayRow(row.pk, row.held_on, row.theme, row.status, pairing.helper_name, pairing.partner_name))
+    return dataclasses.replace(page, rows=named)
+
+
+def theme_days_to_confirm_rows(*, user, pairings: dict | None, size: int = 20) -> list:
+    """The first ``size`` of ``theme_days_to_confirm``, newest first, as ``ToConfirmRow``."""
+    if pairings is None:
+        rows = (
+            theme_days_to_confirm(user=user)
+            .select_related(None)
+            .annotate(recorded_by_name=F("recorded_by_branch__name"))
+            .values_list(*ToConfirmRow._fields, named=True)
+        )
+        return list(rows[:size])
+    mine = [p.pk for p in pairings.values() if user.branch_id in (p.helper_id, p.partner_id)]
+    if not mine:
+        return []
+    rows = (
+        ThemeDay.objects.filter(pairing_id__in=mine, status=ThemeDayStatus.PENDING)
+        .exclude(recorded_by_branch_id=user.branch_id)
+        .values_list("pk", "held_on", "theme", "pairing_id", "recorded_by_branch_id")
+        .order_by("-held_on", "-pk")[:size]
+    )
+    result = []
+    for pk, held_on, theme, pairing_id, recorder in rows:
+        pairing = pairings[pairing_id]
+        result.append(
+            ToConfirmRow(
+                pk, held_on, theme, pairing.helper_name if recorder == pairing.helper_id else pairing.partner_name
+            )
+        )
+    return result
+
+
+def my_pairing_rows(*, user, pairings: dict | None) -> list:
+    """``my_pairings`` as rows with ``pk``, ``helper_name`` and ``partner_name``."""
+    if pairings is None:
+        rows = my_pairings(user=user).select_related(None)
+        rows = rows.annotate(helper_name=F("helper__name"), partner_name=F("partner__name"))
+        return list(rows.values_list("pk", "helper_name", "partner_name", named=True))
+    return [
+        p
+        for p in pairings.values()
+        if p.status == PairingStatus.ACTIVE and user.branch_id in (p.helper_id, p.partner_id)
+    ]
 
 
 def theme_day_photo_get(*, user, pk: int) -> ThemeDayPhoto:

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -67,6 +68,12 @@ def _paged(context: dict, request) -> dict:
     return {**context, "query": page_query(request.GET)}
 
 
+def _url_prefix(name: str) -> str:
+    """The URL of a ``<pk>/``-ending pattern without its pk ("/activities/theme-days/"): a list's
+    rows append their pk to it instead of reversing the pattern once each."""
+    return reverse(name, args=[0]).removesuffix("0/")
+
+
 def _serve(field_file, name: str | None = None, *, inline: bool = True) -> FileResponse:
     try:
         handle = field_file.open("rb")
@@ -89,16 +96,23 @@ def _serve(field_file, name: str | None = None, *, inline: bool = True) -> FileR
 def index(request):
     user = request.user
     status = request.GET.get("status", "")
-    theme_days = selectors.theme_day_list(user=user)
-    if status in ThemeDayStatus.values:
-        theme_days = theme_days.filter(status=status)
-    page = keyset_page(theme_days, selectors.NEWEST_FIRST, size=PAGE_SIZE, **cursors(request.GET))
+    pairings = selectors.branch_pairings(user=user)
+    page = selectors.theme_day_page(
+        user=user,
+        pairings=pairings,
+        status=status if status in ThemeDayStatus.values else None,
+        size=PAGE_SIZE,
+        **cursors(request.GET),
+    )
+    statuses = [(value, str(label)) for value, label in ThemeDayStatus.choices]
     context = {
         "page": page,
         "status": status,
-        "statuses": ThemeDayStatus.choices,
-        "my_pairings": selectors.my_pairings(user=user) if _is_secretary(user) else [],
-        "to_confirm": list(selectors.theme_days_to_confirm(user=user)[:20]),
+        "statuses": statuses,
+        "status_labels": dict(statuses),
+        "detail_url": _url_prefix("activities:theme_day_detail"),
+        "my_pairings": selectors.my_pairing_rows(user=user, pairings=pairings) if _is_secretary(user) else [],
+        "to_confirm": selectors.theme_days_to_confirm_rows(user=user, pairings=pairings),
         "is_secretary": _is_secretary(user),
         "can_see_grid": user.role in REGION_SCOPED_ROLES or user.is_superuser or _is_secretary(user),
     }

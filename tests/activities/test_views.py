@@ -280,6 +280,42 @@ def test_index_pages_newest_first_each_day_once_with_the_status_kept(client, wor
     assert "status=pending&amp;after=" in response.content.decode()
 
 
+def test_secretary_index_names_the_sides_and_the_recorder(client, world, theme_day):
+    response = get(client, world.partner_sec, "index")
+    page = response.content.decode()
+    names = f"{world.pairing.helper.name} ↔ {world.pairing.partner.name}"
+    assert [(d.theme, d.helper_name, d.partner_name) for d in response.context["page"]] == [
+        ("重温入党誓词", world.pairing.helper.name, world.pairing.partner.name)
+    ]
+    assert [(d.pk, d.recorded_by_name) for d in response.context["to_confirm"]] == [
+        (theme_day.pk, world.pairing.helper.name)
+    ]
+    assert [p.pk for p in response.context["my_pairings"]] == [world.pairing.pk]
+    assert page.count(names) == 2  # the pairing's card and the list's line
+    assert f'href="{theme_day.get_absolute_url()}"' in page
+    # the recorder has nothing to confirm
+    assert get(client, world.helper_sec, "index").context["to_confirm"] == []
+
+
+def test_secretary_index_keeps_the_days_of_a_dissolved_pairing(client, world, theme_day):
+    Pairing = type(world.pairing)
+    Pairing.objects.filter(pk=world.pairing.pk).update(status="dissolved", dissolved_on=datetime.date(2022, 6, 1))
+    response = get(client, world.partner_sec, "index")
+    assert [d.pk for d in response.context["page"]] == [theme_day.pk]
+    assert [d.pk for d in response.context["to_confirm"]] == [theme_day.pk]
+    assert response.context["my_pairings"] == []
+
+
+@pytest.mark.parametrize("n", [5, 120])
+def test_secretary_index_runs_the_same_queries_for_few_and_many_rows(client, world, django_assert_num_queries, n):
+    _theme_days(world.pairing, n)
+    client.force_login(world.partner_sec)
+    client.get(reverse("activities:index"))  # session and user warm
+    with django_assert_num_queries(6):  # session, user, notices, pairings, the page, the to-do
+        response = client.get(reverse("activities:index"))
+    assert len(response.context["page"]) == min(n, 50) and len(response.context["to_confirm"]) == min(n // 3 + 1, 20)
+
+
 def test_joint_activity_list_pages_each_row_once(client, world, monkeypatch):
     from activities import views
 
