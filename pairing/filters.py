@@ -1,8 +1,15 @@
 """Filters of the branch list (django-filter). Choices come from the user's scope."""
 
+from collections.abc import Hashable
+from typing import NamedTuple
+
 import django_filters
+from django import forms
+from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from twinning.memo import ProcessMemo
 
 from . import selectors
 from .choices import BranchKind, Grade, UnitLevel
@@ -53,3 +60,58 @@ class BranchFilter(django_filters.FilterSet):
 
     def filter_optimised(self, queryset, name, value):
         return queryset.filter(selectors.optimised() if value == "yes" else ~selectors.optimised())
+
+
+class FilterField(NamedTuple):
+    id: str
+    name: str
+    label: str
+    value: str  # the current value as text
+    errors: list
+    choices: list[tuple[str, str]] | None  # (value as text, label); None for a text input
+
+
+# The region options of the filter forms, per scope and stamp (twinning/memo.py). The stamp is the
+# newest region's id, so a region added (a township by a roster import, or in the admin) shows at
+# once; a region renamed in the admin shows within the memo's minute.
+_region_choices = ProcessMemo(size=512, ttl=60)
+
+
+def regions_stamp() -> int:
+    """The newest region's id: one read of the primary key index, and no ORM query to compile."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(Region._meta.db_table)}")  # noqa: S608
+        return cursor.fetchone()[0] or 0
+
+
+def filter_fields(form: forms.Form, *, choices_key: Hashable | None = None) -> list[FilterField]:
+    """The fields of a list page's filter form, as its template draws them (templates/jinja2/pairing/_macros.html).
+
+    A region field's choices are read as (pk, name) pairs, the label ``Region.__str__`` gives:
+    iterating the field built a model instance per option (~200 townships, with their counties)
+    on every request. Given ``choices_key`` (what decides the regions offered: the user's scope and
+    the filters that narrow them), they are kept in process memory per key and ``regions_stamp()``.
+    """
+    fields, stamp = [], None
+    for bound in form:
+        field = bound.field
+        if isinstance(field, forms.ModelChoiceField):
+            empty = [] if field.empty_label is None else [("", str(field.empty_label))]
+
+            def read(queryset=field.queryset):
+                return [(str(pk), name) for pk, name in queryset.values_list("pk", "name")]
+
+            if choices_key is None:
+                regions = read()
+            else:
+                stamp = regions_stamp() if stamp is None else stamp
+                regions = _region_choices.get((choices_key, bound.name, stamp), read)
+            choices = [*empty, *regions]
+        elif isinstance(field, forms.ChoiceField):
+            choices = [(str(value), label) for value, label in field.choices]
+        else:
+            choices = None
+        value = bound.value()
+        current = "" if value is None else str(value)
+        fields.append(FilterField(bound.auto_id, bound.html_name, bound.label, current, bound.errors, choices))
+    return fields

@@ -15,7 +15,10 @@ caller's scoped queryset either way).
 A page reads its rows in one query, or, with ``rows_by_pk``, in two: the sort keys of the page's
 rows (and of up to ``count_cap`` rows on the first page, which gives an honest "N rows" or "more
 than N" without a COUNT over the whole table), then the rows themselves by primary key, so
-annotations and joins run for those N only.
+annotations and joins run for those N only. ``load`` then says what the rows are read as: e.g.
+``lambda qs: qs.values_list("pk", "code", ..., named=True)`` for a list that only shows columns,
+where a model instance (and one per related row) is most of the cost of a row. The keys are read
+from the queryset itself, so the joins of the shown columns stay out of the key query.
 
 A page can also merge several disjoint querysets that share one cursor format (the compliance
 grid reads a county's pairings from each side). Each one is read in its own index order and the
@@ -30,12 +33,13 @@ import binascii
 import datetime
 import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import F, Field, Func, Model, Q, QuerySet, Value
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+from django.db.models.query import ModelIterable
 
 AFTER, BEFORE = "after", "before"
 # Query parameters a page link replaces; "page" is dropped so old numbered links land on page 1.
@@ -221,11 +225,14 @@ def merged_keyset_page(
     before: str | None = None,
     count_cap: int | None = None,
     rows_by_pk: bool = False,
+    load: Callable[[QuerySet], QuerySet] | None = None,
 ) -> Page:
     """One page over several disjoint querysets whose keysets share one cursor format.
 
     Each source reads at most one row more than the page from the cursor. Once a source has filled
     the page, the later ones read only up to its last key, so a sparse source does not scan to its end.
+    ``load`` (with ``rows_by_pk``) turns each source into what its rows are read from: model
+    instances by default, or a ``values()`` / ``values_list()`` queryset with the primary key first.
     """
     first_keyset, model = sources[0][1], sources[0][0].model
     following = first_keyset.decode(model, after)
@@ -265,10 +272,10 @@ def merged_keyset_page(
     entries = entries[:size]
     if backwards:
         if not more and len(entries) < size:  # reached the start short (rows went): serve the first page, full
-            return merged_keyset_page(sources, size=size, count_cap=count_cap, rows_by_pk=rows_by_pk)
+            return merged_keyset_page(sources, size=size, count_cap=count_cap, rows_by_pk=rows_by_pk, load=load)
         entries.reverse()
     is_first = cursor is None or (backwards and not more)
-    rows = _load(sources, entries) if rows_by_pk else [row for _values, _index, row in entries]
+    rows = _load(sources, entries, load) if rows_by_pk else [row for _values, _index, row in entries]
     return Page(
         rows=rows,
         next_cursor=cursor_encode(entries[-1][0]) if entries and (more or backwards) else None,
@@ -280,12 +287,21 @@ def merged_keyset_page(
     )
 
 
-def _load(sources: Sequence[tuple[QuerySet, Keyset]], entries: Sequence[tuple[tuple, int, object]]) -> list:
+def _load(
+    sources: Sequence[tuple[QuerySet, Keyset]],
+    entries: Sequence[tuple[tuple, int, object]],
+    load: Callable[[QuerySet], QuerySet] | None = None,
+) -> list:
     """The rows of ``entries`` (keys read with ``rows_by_pk``), each from its own source, in order."""
     loaded = {}
     for index in {index for _values, index, _pk in entries}:
         pks = [pk for _values, i, pk in entries if i == index]
-        loaded[index] = sources[index][0].order_by().filter(pk__in=pks).in_bulk()
+        queryset = sources[index][0] if load is None else load(sources[index][0])
+        queryset = queryset.order_by().filter(pk__in=pks)
+        if issubclass(queryset._iterable_class, ModelIterable):
+            loaded[index] = queryset.in_bulk()
+        else:  # values() or values_list(): the primary key comes first
+            loaded[index] = {next(iter(row.values())) if isinstance(row, dict) else row[0]: row for row in queryset}
     return [loaded[index][pk] for _values, index, pk in entries if pk in loaded[index]]
 
 

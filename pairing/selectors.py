@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import IsNull
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -53,6 +53,30 @@ def branch_list(*, user, year: int | None = None) -> QuerySet[Branch]:
         Branch.objects.filter(scope.branch_q(user))
         .select_related("county", "township", "unit", "region")
         .annotate(current_grade=Subquery(grade), is_optimised=IsNull(Subquery(optimised), False))
+    )
+
+
+def branch_rows(branches: QuerySet[Branch]) -> QuerySet:
+    """The branch list's columns of ``branches`` (from ``branch_list``) as named tuples.
+
+    The list shows columns, not branches: a model instance for each branch and each of its related
+    rows (county, township, unit, village) was a fifth of the page's time at 50 rows.
+    """
+    return branches.annotate(county_name=F("county__name"), township_name=F("township__name")).values_list(
+        "pk",
+        "code",
+        "name",
+        "kind",
+        "level",
+        "county_id",
+        "county_name",
+        "township_name",
+        "secretary_name",
+        "secretary_phone",
+        "member_count",
+        "current_grade",
+        "is_optimised",
+        named=True,
     )
 
 

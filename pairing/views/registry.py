@@ -10,11 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import scope, selectors
-from ..choices import REGION_SCOPED_ROLES, Grade
-from ..filters import BranchFilter
+from ..choices import REGION_SCOPED_ROLES, BranchKind, Grade, UnitLevel
+from ..filters import BranchFilter, filter_fields
 from ..forms import BranchForm, GradeBulkForm, OptimisationForm
 from ..keyset import Keyset, cursors, keyset_page, page_query
 from ..services import registry as services
@@ -67,7 +68,11 @@ def _sort_links(params, sort: str) -> dict[str, dict]:
 
 @login_required
 def branch_list(request):
-    """The registry in scope, filtered, one keyset page at a time (docs/pairing.md, "Lists")."""
+    """The registry in scope, filtered, one keyset page at a time (docs/pairing.md, "Lists").
+
+    The rows are named tuples of the columns shown (``selectors.branch_rows``) and the template is
+    Jinja2's: no model instance, method call or URL reversal per row.
+    """
     user = request.user
     branch_filter = BranchFilter(request.GET or None, queryset=selectors.branch_list(user=user), user=user)
     sort = request.GET.get("sort", "code")
@@ -79,25 +84,54 @@ def branch_list(request):
         size=settings.BRANCH_LIST_PAGE_SIZE,
         count_cap=BRANCH_COUNT_CAP,
         rows_by_pk=True,
+        load=selectors.branch_rows,
         **cursors(request.GET),
     )
-    for branch in page.rows:
-        branch.phone_shown = scope.phone_for(user, branch.secretary_phone)
-        if branch.current_grade:
-            branch.grade_label = Grade(branch.current_grade).label
-            branch.grade_badge = GRADE_BADGE.get(branch.current_grade, "secondary")
     can_manage = scope.can_manage(user)
+    show_filters = user.is_superuser or user.role in REGION_SCOPED_ROLES
     context = {
         "filter": branch_filter,
+        "filter_fields": filter_fields(branch_filter.form, choices_key=_choices_key(user, request.GET.get("county")))
+        if show_filters
+        else [],
         "page": page,
+        "count_label": _count_label(page, _BRANCH_COUNT_LABELS),
         "query": page_query(request.GET),
         "sort": sort,
         "sort_links": _sort_links(request.GET, sort),
         "can_manage": can_manage,
-        "show_filters": user.is_superuser or user.role in REGION_SCOPED_ROLES,
-        "grade_form": GradeBulkForm(user=user) if can_manage else None,
+        "show_filters": show_filters,
+        # What the bulk grading form shows, without building the form (its branch field's queryset)
+        "grade_year": selectors.current_year(),
+        "grade_choices": GradeBulkForm.base_fields["grade"].choices,
+        # /branches/<pk>/ without a reverse() per row (test_branch_rows_link_to_their_pages)
+        "branch_url": reverse("pairing:branch_detail", args=[0]).removesuffix("0/"),
+        "phone": str if scope.can_see_phone(user) else scope.mask_phone,
+        "kinds": {value: str(label) for value, label in BranchKind.choices},
+        "levels": {value: str(label) for value, label in UnitLevel.choices},
+        "grades": {value: (str(label), GRADE_BADGE.get(value, "secondary")) for value, label in Grade.choices},
     }
     return render(request, "pairing/branch_list.html", context)
+
+
+def _choices_key(user, county: str | None = None) -> tuple:
+    """What decides the regions a filter form offers (pairing/filters.py): the user's scope, and the
+    county chosen, whose townships the township field offers."""
+    return (user.is_superuser, user.region_id, county if county and county.isdigit() else None)
+
+
+_BRANCH_COUNT_LABELS = (
+    lambda n: ngettext("共 %(counter)s 个支部", "共 %(counter)s 个支部", n) % {"counter": n},
+    lambda cap: _("超过 %(cap)s 个支部，可用筛选缩小范围") % {"cap": cap},
+)
+
+
+def _count_label(page, labels) -> str:
+    """ "N rows" on a counted first page, "more than N" when it stopped counting; "" on later pages."""
+    if not page.counted:
+        return ""
+    counted, more = labels
+    return counted(page.total) if page.total is not None else more(page.count_cap)
 
 
 @login_required
