@@ -15,10 +15,16 @@ from . import services
 @login_required
 def home(request):
     user = request.user
-    context = {"role": user.role, "Role": Role}
+    context = {
+        "role": user.role,
+        "Role": Role,
+        "summary": None,
+        "greeting": _("%(name)s（%(role)s），您好。") % {"name": user.label, "role": user.get_role_display()},
+    }
     if user.is_superuser or user.role in REGION_SCOPED_ROLES:
         context["summary"] = selectors.scope_summary(user=user)
         context["scope_name"] = user.region.name if user.region_id else _("全部")
+        context["scope_heading"] = _("%(name)s · 工作概览") % {"name": context["scope_name"]}
     if user.branch_id:
         branch = selectors.branch_get(user=user, pk=user.branch_id)
         context["branch"] = branch

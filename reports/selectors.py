@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -28,8 +29,25 @@ def dashboard_region(*, user, region_id: int | None = None) -> Region:
     return get_object_or_404(regions, pk=region_id)
 
 
-def latest_snapshot(*, region: Region) -> Snapshot | None:
-    return Snapshot.objects.filter(region=region).order_by("-as_of").first()
+def figures_stamp(*, region: Region) -> tuple:
+    """What a dashboard's figures move with, in one cheap query (index lookups only): the latest
+    snapshot of the region (id and computing time; None without a snapshot; a re-run for the same
+    date keeps the id and moves the time) and the city's bands (every save moves ``updated_at``)."""
+    snapshots, bands = Snapshot._meta.db_table, Threshold._meta.db_table
+    latest = f"FROM {snapshots} WHERE region_id = %s ORDER BY as_of DESC LIMIT 1"
+    city_id = region.pk if region.level == RegionLevel.CITY else region.parent_id
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT id {latest}), (SELECT computed_at {latest}),"
+            f" (SELECT MAX(updated_at) FROM {bands} WHERE city_id = %s), (SELECT COUNT(*) FROM {bands} WHERE city_id = %s)",
+            [region.pk, region.pk, city_id, city_id],
+        )
+        return tuple(cursor.fetchone())
+
+
+def snapshot_get(*, pk: int) -> Snapshot:
+    """A snapshot found by ``figures_stamp`` (of a region ``dashboard_region`` gave)."""
+    return Snapshot.objects.get(pk=pk)
 
 
 def child_regions(*, region: Region) -> dict[str, Region]:

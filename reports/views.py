@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,12 +10,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import timezone
+from django.utils.formats import date_format, localize
+from django.utils.html import json_script
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pairing import scope
 from pairing.choices import RegionLevel
+from pairing.models import Region
 from twinning.memo import ProcessMemo
 
 from . import selectors
@@ -53,16 +54,22 @@ def _cards(figures: dict, bands: dict) -> list[dict]:
         }
 
     volunteers = figures.get("volunteers") or {}
+    hours = card(Metric.VOLUNTEERS, _("核实服务时长"), volunteers, "members_on_target", "members")
+    quarter, verified = volunteers.get("quarter", ""), volunteers.get("verified_hours", 0)
+    hours.update(
+        hours=verified,
+        quarter=quarter,
+        # Values localised, as {% blocktranslate %} showed them before the page moved to Jinja2.
+        hours_label=_("%(hours)s 小时") % {"hours": localize(verified)},
+        members_label=_("%(quarter)s 党员达标 %(num)s / %(den)s")
+        % {"quarter": quarter, "num": localize(hours["num"]), "den": localize(hours["den"])},
+    )
     return [
         card(Metric.COVERAGE, _("结对覆盖率"), figures.get("coverage"), "paired"),
         card(Metric.OPTIMISATION, _("优化率"), figures.get("optimisation"), "optimised"),
         card(Metric.THEME_DAYS, _("本月主题党日达标率"), figures.get("theme_days"), "confirmed", "active"),
         card(Metric.N_TASKS, _("重点任务完成率"), figures.get("n_tasks"), "done", "due"),
-        {
-            **card(Metric.VOLUNTEERS, _("核实服务时长"), volunteers, "members_on_target", "members"),
-            "hours": volunteers.get("verified_hours", 0),
-            "quarter": volunteers.get("quarter", ""),
-        },
+        hours,
     ]
 
 
@@ -80,19 +87,69 @@ def _row_figures(figures: dict, bands: dict) -> dict:
     }
 
 
-# The last renderings of the dashboard's figures fragment, whose output depends only on its (JSON)
-# context and the language: a dashboard changes once per snapshot while leaders open it all day, and
-# rendering its table and cards is most of the page's time. Process memory (twinning/memo.py), not
-# the cache: pages must keep working while Redis is down. The key hashes everything shown, so it
-# can never serve stale figures; nothing needs to expire.
-_figures_memo = ProcessMemo(size=64, ttl=float("inf"))
+# The dashboard's figures per snapshot, bands and language: the cards, rows and chart and the figures
+# fragment drawn from them. A dashboard changes once per snapshot while leaders open it all day, so a
+# page view reads only what the figures move with (selectors.figures_stamp) and draws the page around
+# the kept fragment; the snapshot's JSON, the bands and the child regions are read when the stamp
+# moves. Process memory (twinning/memo.py), not the cache: pages must keep working while Redis is
+# down. The child regions (names to links) move no stamp, hence the expiry.
+_figures_memo = ProcessMemo(size=64, ttl=300)
 
 
-def _rendered(template_name: str, context: dict) -> str:
-    key = hashlib.sha256(
-        json.dumps([template_name, get_language(), get_script_prefix(), context], sort_keys=True, default=str).encode()
-    ).digest()
-    return _figures_memo.get(key, lambda: render_to_string(template_name, context))
+def _figures(region: Region, snapshot_id: int) -> dict:
+    snapshot = selectors.snapshot_get(pk=snapshot_id)
+    bands = selectors.thresholds(city=selectors.city_of(region))
+    children = selectors.child_regions(region=region)
+    rows = []
+    for name, figures in sorted(
+        snapshot.children.items(), key=lambda kv: children[kv[0]].path if kv[0] in children else "~"
+    ):
+        child = children.get(name)
+        coverage, optimisation = figures.get("coverage") or {}, figures.get("optimisation") or {}
+        drill = child is not None and child.level == RegionLevel.COUNTY
+        rows.append(
+            {
+                "name": name,
+                "label": name if drill else _(name),  # 县直单位 is stored untranslated (gettext_noop)
+                "region": {"pk": child.pk, "level": child.level} if child else None,
+                "drill": drill,
+                "coverage": coverage,
+                "coverage_colour": bands[Metric.COVERAGE].colour(coverage.get("rate")),
+                "optimisation": optimisation,
+                "optimisation_colour": bands[Metric.OPTIMISATION].colour(optimisation.get("rate")),
+                **_row_figures(figures, bands),
+            }
+        )
+    by_month = (snapshot.figures.get("theme_days") or {}).get("by_month") or []
+    by_quarter = snapshot.figures.get("hours_by_quarter") or []
+    chart = {
+        "names": [r["name"] for r in rows],
+        "coverage": [r["coverage"].get("rate") for r in rows],
+        "optimisation": [r["optimisation"].get("rate") for r in rows],
+        "theme_days": {"labels": [m["month"] for m in by_month], "rates": [m["rate"] for m in by_month]},
+        "hours": {"labels": [q["quarter"] for q in by_quarter], "values": [q["hours"] for q in by_quarter]},
+    }
+    cards = _cards(snapshot.figures, bands)
+    context = {
+        "level": region.level,
+        "region_pk": region.pk,
+        "year": snapshot.as_of.year,
+        "cards": cards,
+        "rows": rows,
+        "chart_json": json_script(chart, "dashboard-data"),
+    }
+    as_of = _("数据截至 %(day)s（计算于 %(at)s）") % {
+        "day": date_format(snapshot.as_of, "Y-m-d"),
+        "at": date_format(timezone.localtime(snapshot.computed_at), "Y-m-d H:i"),
+    }
+    return {
+        "snapshot": snapshot,
+        "as_of": as_of,
+        "cards": cards,
+        "rows": rows,
+        "chart": chart,
+        "figures_html": mark_safe(render_to_string("reports/_dashboard_figures.html", context)),  # noqa: S308
+    }
 
 
 @dashboard_required
@@ -102,62 +159,20 @@ def dashboard(request):
     region = selectors.dashboard_region(
         user=request.user, region_id=int(region_id) if region_id and region_id.isdigit() else None
     )
-    snapshot = selectors.latest_snapshot(region=region)
-    city = selectors.city_of(region)
-    bands = selectors.thresholds(city=city)
-    children = selectors.child_regions(region=region)
-    rows = []
-    if snapshot:
-        for name, figures in sorted(
-            snapshot.children.items(), key=lambda kv: children[kv[0]].path if kv[0] in children else "~"
-        ):
-            child = children.get(name)
-            coverage, optimisation = figures.get("coverage") or {}, figures.get("optimisation") or {}
-            rows.append(
-                {
-                    "name": name,
-                    "region": {"pk": child.pk, "level": child.level} if child else None,
-                    "drill": child is not None and child.level == RegionLevel.COUNTY,
-                    "coverage": coverage,
-                    "coverage_colour": bands[Metric.COVERAGE].colour(coverage.get("rate")),
-                    "optimisation": optimisation,
-                    "optimisation_colour": bands[Metric.OPTIMISATION].colour(optimisation.get("rate")),
-                    **_row_figures(figures, bands),
-                }
-            )
-    chart = {
-        "names": [r["name"] for r in rows],
-        "coverage": [r["coverage"].get("rate") for r in rows],
-        "optimisation": [r["optimisation"].get("rate") for r in rows],
-    }
-    cards, figures_html = [], ""
-    if snapshot:
-        by_month = (snapshot.figures.get("theme_days") or {}).get("by_month") or []
-        chart["theme_days"] = {"labels": [m["month"] for m in by_month], "rates": [m["rate"] for m in by_month]}
-        by_quarter = snapshot.figures.get("hours_by_quarter") or []
-        chart["hours"] = {"labels": [q["quarter"] for q in by_quarter], "values": [q["hours"] for q in by_quarter]}
-        cards = _cards(snapshot.figures, bands)
-        figures_html = _rendered(
-            "reports/_dashboard_figures.html",
-            {
-                "level": region.level,
-                "region_pk": region.pk,
-                "year": snapshot.as_of.year,
-                "cards": cards,
-                "rows": rows,
-                "chart": chart,
-            },
-        )
+    snapshot_id, *stamp = selectors.figures_stamp(region=region)
     context = {
         "region": region,
-        "snapshot": snapshot,
-        "cards": cards,
-        "rows": rows,
-        "chart": chart,
-        "figures_html": figures_html,  # a SafeString from render_to_string
+        "heading": _("%(name)s · 统计看板") % {"name": region.name},
+        "snapshot": None,
+        "cards": [],
+        "rows": [],
+        "chart": {},
         "can_manage": scope.can_manage(request.user),
         "parent": region.parent if region.level == RegionLevel.COUNTY and request.user.region_id != region.pk else None,
     }
+    if snapshot_id:
+        key = (snapshot_id, *stamp, get_language(), get_script_prefix())
+        context.update(_figures_memo.get(key, lambda: _figures(region, snapshot_id)))
     return render(request, "reports/dashboard.html", context)
 
 
