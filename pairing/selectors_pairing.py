@@ -55,6 +55,16 @@ def pairing_list(*, user, filters: dict | None = None) -> QuerySet[Pairing]:
     return qs.order_by(*PAIRING_LIST_ORDER)
 
 
+def pairing_rows(pairings: QuerySet[Pairing]) -> QuerySet:
+    """The pairing list's columns of ``pairings`` (from ``pairing_list``) as named tuples: a model
+    instance per pairing and per branch, county and campaign loaded was most of a row's cost."""
+    return pairings.annotate(
+        helper_name=F("helper__name"), partner_name=F("partner__name"), county_name=F("partner__county__name")
+    ).values_list(
+        "pk", "helper_name", "partner_name", "county_name", "method", "status", "slot", "started_on", named=True
+    )
+
+
 def pairing_get(*, user, pk: int) -> Pairing:
     """One pairing in the user's scope; 404 outside it."""
     return get_object_or_404(

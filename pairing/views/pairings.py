@@ -16,9 +16,11 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import scope, selectors_pairing
+from ..filters import filter_fields
 from ..forms_pairing import (
     AgreementForm,
     DissolveForm,
@@ -30,10 +32,10 @@ from ..forms_pairing import (
     SwapForm,
 )
 from ..keyset import Keyset, cursors, keyset_page, page_query
-from ..models import Branch, Pairing, PairingStatus
+from ..models import Branch, Pairing, PairingMethod, PairingStatus
 from ..services import draw as draw_services
 from ..services import pairings as services
-from .registry import _apply_validation_error, manager_required
+from .registry import _apply_validation_error, _choices_key, _count_label, manager_required
 
 PAGE_SIZE = 50
 # The first page of the pairing list reads up to this many keys to say how many pairings there are.
@@ -74,6 +76,8 @@ def _detail_forms(request, pairing: Pairing, bound: dict | None = None) -> dict:
 
 @login_required
 def pairing_list(request):
+    """Pairings in scope, filtered, one keyset page at a time; rows are named tuples of the columns
+    shown (``selectors_pairing.pairing_rows``), drawn by Jinja2 without a method call per row."""
     user = request.user
     form = PairingFilterForm(request.GET or None, user=user)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -83,15 +87,29 @@ def pairing_list(request):
         size=PAGE_SIZE,
         count_cap=PAIRING_COUNT_CAP,
         rows_by_pk=True,
+        load=selectors_pairing.pairing_rows,
         **cursors(request.GET),
     )
     context = {
         "filter_form": form,
+        "filter_fields": filter_fields(form, choices_key=_choices_key(user)),
         "page": page,
+        "count_label": _count_label(page, _PAIRING_COUNT_LABELS),
         "query": page_query(request.GET),
         "can_manage": scope.can_manage(user),
+        # /pairings/<pk>/ without a reverse() per row (test_pairing_rows_link_to_their_pages)
+        "pairing_url": reverse("pairing:pairing_detail", args=[0]).removesuffix("0/"),
+        "methods": {value: str(label) for value, label in PairingMethod.choices},
+        "statuses": {value: str(label) for value, label in PairingStatus.choices},
+        "active": PairingStatus.ACTIVE,
     }
     return render(request, "pairing/pairing_list.html", context)
+
+
+_PAIRING_COUNT_LABELS = (
+    lambda n: ngettext("共 %(counter)s 个结对", "共 %(counter)s 个结对", n) % {"counter": n},
+    lambda cap: _("超过 %(cap)s 个结对，可用筛选缩小范围") % {"cap": cap},
+)
 
 
 def _render_detail(request, pairing: Pairing, bound: dict | None = None, status: int = 200):

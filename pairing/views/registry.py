@@ -117,7 +117,7 @@ def branch_list(request):
 def _choices_key(user, county: str | None = None) -> tuple:
     """What decides the regions a filter form offers (pairing/filters.py): the user's scope, and the
     county chosen, whose townships the township field offers."""
-    return (user.is_superuser, user.region_id, county if county and county.isdigit() else None)
+    return (user.is_superuser, user.region_id, user.branch_id, county if county and county.isdigit() else None)
 
 
 _BRANCH_COUNT_LABELS = (
