@@ -7,7 +7,7 @@ import datetime
 from collections import namedtuple
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Value
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -188,6 +188,57 @@ def my_pairing_rows(*, user, pairings: dict | None) -> list:
         p
         for p in pairings.values()
         if p.status == PairingStatus.ACTIVE and user.branch_id in (p.helper_id, p.partner_id)
+    ]
+
+
+# --- a theme day's page ---------------------------------------------------------------------------
+
+
+# What the page prints: the day, both sides' names and who recorded and reviewed it. The branch
+# and user tables are wide: all their columns made this query cost three times as much to build.
+_PAGE_THEME_DAY_FIELDS = (
+    *("pairing_id", "recorded_by_branch_id", "recorded_by_id", "reviewed_by_id", "held_on", "theme", "place"),
+    *("summary", "helper_attendance", "partner_attendance", "status", "return_reason", "reviewed_at"),
+    *("pairing__helper_id", "pairing__partner_id", "pairing__helper__name", "pairing__partner__name"),
+    *("recorded_by_branch__name", "recorded_by__display_name", "recorded_by__username"),
+    *("reviewed_by__display_name", "reviewed_by__username"),
+)
+
+
+def theme_day_get_for_page(*, user, pk: int) -> ThemeDay:
+    """``theme_day_get`` with who recorded and who reviewed it, in the same query, and only what
+    the theme day's page prints."""
+    theme_days = theme_day_list(user=user).select_related("recorded_by", "reviewed_by")
+    return get_object_or_404(theme_days.only(*_PAGE_THEME_DAY_FIELDS), pk=pk)
+
+
+StoredFileRow = namedtuple("StoredFileRow", "pk original_name size")
+
+
+def theme_day_files(*, theme_day: ThemeDay) -> tuple[list, list]:
+    """Its photos and its attachments, each as ``StoredFileRow`` in upload order: one query for both."""
+    photos = ThemeDayPhoto.objects.filter(theme_day=theme_day).annotate(is_photo=Value(True))
+    attachments = ThemeDayAttachment.objects.filter(theme_day=theme_day).annotate(is_photo=Value(False))
+    fields = ("is_photo", "pk", "original_name", "size")
+    rows = photos.order_by().values_list(*fields).union(attachments.order_by().values_list(*fields), all=True)
+    rows = rows.order_by("pk")
+    found = {True: [], False: []}
+    for is_photo, *row in rows:
+        found[bool(is_photo)].append(StoredFileRow(*row))
+    return found[True], found[False]
+
+
+HistoryRow = namedtuple("HistoryRow", "history_date user_label status")
+
+
+def theme_day_history(*, theme_day: ThemeDay, size: int = 20) -> list:
+    """Its last ``size`` changes, newest first, as ``HistoryRow`` (``history_date`` in local time)."""
+    rows = theme_day.history.values_list(
+        "history_date", "history_user__display_name", "history_user__username", "status"
+    ).order_by("-history_date")[:size]
+    return [
+        HistoryRow(timezone.localtime(date), display_name or username or "", status)
+        for date, display_name, username, status in rows
     ]
 
 

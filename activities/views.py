@@ -150,18 +150,21 @@ def theme_day_create(request, pairing_pk: int):
 @login_required
 def theme_day_detail(request, pk: int):
     user = request.user
-    theme_day = selectors.theme_day_get(user=user, pk=pk)
+    theme_day = selectors.theme_day_get_for_page(user=user, pk=pk)
     mine = _is_secretary(user) and user.branch_id in (theme_day.pairing.helper_id, theme_day.pairing.partner_id)
+    photos, attachments = selectors.theme_day_files(theme_day=theme_day)
     context = {
         "theme_day": theme_day,
-        "photos": theme_day.photos.all(),
-        "attachments": theme_day.attachments.all(),
+        "photos": photos,
+        "attachments": attachments,
         "can_edit": mine and user.branch_id == theme_day.recorded_by_branch_id,
         "can_review": mine
         and user.branch_id != theme_day.recorded_by_branch_id
         and theme_day.status == ThemeDayStatus.PENDING,
-        "return_form": ReturnForm(),
-        "history": theme_day.history.select_related("history_user").order_by("-history_date")[:20],
+        "history": selectors.theme_day_history(theme_day=theme_day),
+        "status_labels": {value: str(label) for value, label in ThemeDayStatus.choices},
+        # Jinja2's date filter prints a time in its own zone; the page shows local time.
+        "reviewed_at": timezone.localtime(theme_day.reviewed_at) if theme_day.reviewed_at else None,
     }
     return render(request, "activities/theme_day_detail.html", context)
 

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from activities import services
 from activities.choices import ThemeDayStatus
@@ -110,6 +111,36 @@ def test_both_sides_and_staff_see_the_day(client, world, theme_day):
         assert get(client, user, "theme_day_detail", theme_day.pk).status_code == 200
     page = get(client, world.partner_sec, "theme_day_detail", theme_day.pk)
     assert page.context["can_review"] and "工作日" not in page.content.decode()
+
+
+def test_detail_page_shows_files_reviewer_and_history_in_six_queries(client, world, django_assert_num_queries):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    day = services.theme_day_record(
+        pairing=world.pairing,
+        acting_user=world.helper_sec,
+        held_on=datetime.date(2022, 3, 5),
+        theme="重温入党誓词",
+        place="村部",
+        helper_attendance=8,
+        photos=[image_upload("a.jpg"), image_upload("b.png")],
+        attachments=[SimpleUploadedFile("签到表.pdf", b"%PDF-1.4 minimal", content_type="application/pdf")],
+    )
+    services.theme_day_confirm(theme_day=day, acting_user=world.partner_sec)
+    client.force_login(world.partner_sec)
+    client.get(day.get_absolute_url())  # session and user warm
+    with django_assert_num_queries(6):  # session, user, notices, the day, its files, its history
+        page = client.get(day.get_absolute_url()).content.decode()
+    photos = list(day.photos.order_by("pk"))
+    attachment = day.attachments.get()
+    for photo in photos:
+        assert reverse("activities:theme_day_photo", args=[photo.pk]) in page
+        assert reverse("activities:theme_day_photo_original", args=[photo.pk]) in page
+    assert f'href="{reverse("activities:theme_day_attachment", args=[attachment.pk])}">签到表.pdf</a>' in page
+    assert f"（{world.helper_sec}）" in page and str(world.partner_sec) in page
+    assert page.count("<li>") == 2 + 1  # the attachment; recorded, then confirmed
+    reviewed = timezone.localtime(ThemeDay.objects.get(pk=day.pk).reviewed_at).strftime("%Y-%m-%d %H:%M")
+    assert reviewed in page
 
 
 def test_detail_rejects_outsider(client, world, theme_day):
