@@ -62,6 +62,30 @@ def test_staff_home_counts_only_their_scope(client, world):
     assert summary == {"total": 2, "helpers": 1, "partners": 1, "graded": 1, "optimised": 1}
 
 
+def test_staff_home_counts_are_kept_until_branches_grades_or_optimisation_move(
+    client, world, django_assert_max_num_queries
+):
+    user = UserFactory.staff(region=world["county"])
+    client.login(username=user.username, password=PASSWORD)
+
+    def summary():
+        return client.get(reverse("home")).context["summary"]
+
+    assert summary() == {"total": 2, "helpers": 1, "partners": 1, "graded": 0, "optimised": 0}
+    with django_assert_max_num_queries(10) as kept:
+        assert summary()["total"] == 2
+    assert not any("pairing_branch" in q["sql"] for q in kept.captured_queries)  # not counted again
+    GradeFactory(branch=world["helper"])
+    assert summary()["graded"] == 1
+    record = OptimisationRecordFactory(branch=world["partner"])
+    assert summary()["optimised"] == 1
+    record.campaign.is_current = False
+    record.campaign.save(update_fields=["is_current"])
+    assert summary()["optimised"] == 0
+    BranchFactory(county=world["county"])
+    assert summary()["total"] == 3
+
+
 def test_login_page_rejects_a_wrong_password_in_chinese(client, world):
     user = UserFactory.staff(region=world["city"])
     response = client.post(reverse("login"), {"username": user.username, "password": "wrong"})
