@@ -97,6 +97,7 @@ _figures_memo = ProcessMemo(size=64, ttl=300)
 
 
 def _figures(region: Region, snapshot_id: int) -> dict:
+    """The page's values drawn from a snapshot: read and rendered only when the figures' stamp moves."""
     snapshot = selectors.snapshot_get(pk=snapshot_id)
     bands = selectors.thresholds(city=selectors.city_of(region))
     children = selectors.child_regions(region=region)
