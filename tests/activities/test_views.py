@@ -88,6 +88,20 @@ def test_form_shows_the_message_next_to_the_field(client, world):
     assert not ThemeDay.objects.exists()
 
 
+def test_form_page_draws_the_fields_their_errors_and_the_token(client, world):
+    client.force_login(world.helper_sec)
+    url = reverse("activities:theme_day_create", args=[world.pairing.pk])
+    page = client.get(url).content.decode()
+    assert 'enctype="multipart/form-data"' in page and 'name="csrfmiddlewaretoken"' in page
+    for name in ("held_on", "theme", "place", "helper_attendance", "partner_attendance", "photos", "summary"):
+        assert f'name="{name}"' in page and f'id="div_id_{name}"' in page
+    assert f'max="{world.pairing.helper.member_count}"' in page and '<details class="mb-3">' in page
+    page = client.post(url, {"held_on": "2022-03-05", "place": "<b>村部</b>", "summary": "内容"}).content.decode()
+    assert 'id="id_theme_error" class="invalid-feedback d-block"' in page
+    assert 'class="form-control form-control-lg is-invalid"' in page and "&lt;b&gt;村部&lt;/b&gt;" in page
+    assert '<details class="mb-3" open>' in page  # the summary was filled in
+
+
 def test_create_rejects_outsider(client, world):
     assert get(client, world.outsider_sec, "theme_day_create", world.pairing.pk).status_code == 404
     assert get(client, world.other_staff, "theme_day_create", world.pairing.pk).status_code == 404
