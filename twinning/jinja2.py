@@ -28,10 +28,11 @@ from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template import defaultfilters
 from django.template.backends import jinja2 as django_jinja2
+from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
 from django.templatetags.static import static
 from django.test.signals import template_rendered
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.safestring import mark_safe
 
 
@@ -67,13 +68,22 @@ def crispy(form, helper=None) -> str:
     return mark_safe(render_crispy_form(form, helper))  # noqa: S308 (crispy escapes its fields)
 
 
+def date(value, arg=None) -> str:
+    """Django's ``date`` filter on the value in the current time zone, as Django's templates pass it."""
+    return defaultfilters.date(timezone.template_localtime(value), arg)
+
+
+def time(value, arg=None) -> str:
+    return defaultfilters.time(timezone.template_localtime(value), arg)
+
+
 def linebreaksbr(value) -> str:
     return defaultfilters.linebreaksbr(value, autoescape=True)
 
 
 FILTERS = {
-    "date": defaultfilters.date,
-    "time": defaultfilters.time,
+    "date": date,
+    "time": time,
     "floatformat": defaultfilters.floatformat,
     "linebreaksbr": linebreaksbr,
     "truncatechars": defaultfilters.truncatechars,
@@ -120,10 +130,18 @@ class Jinja2(django_jinja2.Jinja2):
 
 class Template(django_jinja2.Template):
     def render(self, context=None, request=None):
-        if template_rendered.receivers:  # only the test client listens
-            context = {} if context is None else context
-            template_rendered.send(sender=self, template=self, context=context)
-        return super().render(context, request)
+        if not template_rendered.receivers:  # only the test client listens
+            return super().render(context, request)
+        # As Django's backend does, then tell the test client, which keeps the whole context.
+        context = {} if context is None else context
+        if request is not None:
+            context["request"] = request
+            context["csrf_input"] = csrf_input_lazy(request)
+            context["csrf_token"] = csrf_token_lazy(request)
+            for context_processor in self.backend.template_context_processors:
+                context.update(context_processor(request))
+        template_rendered.send(sender=self, template=self, context=context)
+        return super().render(context)
 
     @property
     def name(self) -> str:

@@ -79,3 +79,16 @@ def test_the_environment_offers_djangos_helpers():
 
 def test_values_are_escaped():
     assert JINJA.from_string("{{ v }}").render({"v": "<b>&"}) == "&lt;b&gt;&amp;"
+
+
+def test_dates_are_drawn_in_the_local_time_zone(settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    moment = datetime.datetime(2026, 11, 21, 20, 30, tzinfo=datetime.UTC)
+    assert JINJA.from_string("{{ t|date('Y-m-d H:i') }} {{ t|time('H:i') }}").render({"t": moment}) == (
+        "2026-11-22 04:30 04:30"
+    )
+
+
+def test_the_test_client_sees_what_the_context_processors_add(client, secretary):
+    response = client.get(reverse("pairing:my_pairing"))
+    assert response.context["unread_notice_count"] == 0 and response.context["user"] == secretary
