@@ -8,7 +8,7 @@ from collections import namedtuple
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Value
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import ExtractMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -271,9 +271,19 @@ _PAGE_FIELDS = (
 
 
 def pairing_page(
-    *, user, where: Q, region: Region | None, size: int, after: str | None = None, before: str | None = None
+    *,
+    user,
+    where: Q,
+    region: Region | None,
+    size: int,
+    after: str | None = None,
+    before: str | None = None,
+    sees_whole: bool | None = None,
 ) -> Page:
     """A page of the pairings the user sees that match ``where`` and have a side in ``region``.
+
+    ``sees_whole`` says the caller knows the user sees every pairing with a side in ``region``
+    (a region chosen from those in their scope); None asks the database.
 
     Keyset pagination in branch-code order. For a county (a county's grid or N list), the rows are
     read from the county's side: its pairings in the order of the code of their branch in the
@@ -293,7 +303,7 @@ def pairing_page(
     # For someone who sees the whole county the scope rule ("a side in my region") holds on both
     # sides already; left in, its joins make PostgreSQL expect a tenth of the rows and sort the
     # whole county instead of walking one page.
-    if _sees_whole(user, region):
+    if sees_whole if sees_whole is not None else _sees_whole(user, region):
         pairings = Pairing.objects.filter(where).select_related("helper", "partner").only(*_PAGE_FIELDS)
     else:
         pairings = scoped
@@ -390,11 +400,30 @@ def _alive_in(year: int) -> Q:
 
 
 def compliance_page(
-    *, user, year: int, county: Region | None, size: int, after: str | None = None, before: str | None = None
+    *,
+    user,
+    year: int,
+    county: Region | None,
+    size: int,
+    after: str | None = None,
+    before: str | None = None,
+    county_visible: bool = False,
 ) -> Page:
-    """One page of the grid's pairings: in scope, alive during the year, in ``county`` if given."""
+    """One page of the grid's pairings: in scope, alive during the year, in ``county`` if given.
+
+    ``county_visible``: the county is one of ``counties_visible(user=user)``, inside the region
+    of a staff member or leader, who sees every pairing with a side in it.
+    """
     region = county or scope_county(user)
-    return pairing_page(user=user, where=_alive_in(year), region=region, size=size, after=after, before=before)
+    return pairing_page(
+        user=user,
+        where=_alive_in(year),
+        region=region,
+        size=size,
+        after=after,
+        before=before,
+        sees_whole=True if county is not None and county_visible else None,
+    )
 
 
 def compliance_rows(*, pairings, year: int, today: datetime.date | None = None) -> tuple[list, list[ComplianceRow]]:
@@ -407,23 +436,24 @@ def compliance_rows(*, pairings, year: int, today: datetime.date | None = None) 
     pairings = list(pairings)
     counts: dict[tuple[int, datetime.date], tuple[int, int]] = {}
     if pairings and months:
+        # The months are of one year: their numbers name them, and plain integers come back
+        # without the per-row date conversion that truncated dates cost (a thousand rows a page).
         rows = (
             ThemeDay.objects.filter(
                 pairing_id__in=[p.pk for p in pairings], held_on__gte=months[0], held_on__lte=_month_end(months[-1])
             )
-            .annotate(month=TruncMonth("held_on"))
+            .annotate(month=ExtractMonth("held_on"))
             .values("pairing_id", "month")
             .annotate(
                 recorded=Count("pk"),
                 confirmed=Count("pk", filter=Q(status=ThemeDayStatus.CONFIRMED)),
             )
+            .values_list("pairing_id", "month", "confirmed", "recorded")
             .order_by()
         )
-        for row in rows:
-            month = row["month"]
-            if isinstance(month, datetime.datetime):
-                month = month.date()
-            counts[(row["pairing_id"], month)] = (row["confirmed"], row["recorded"])
+        starts = {month.month: month for month in months}
+        for pairing_id, month, confirmed, recorded in rows:
+            counts[(pairing_id, starts[int(month)])] = (confirmed, recorded)
     spans = [(month, _month_end(month)) for month in months]
     result = []
     for pairing in pairings:

@@ -23,7 +23,7 @@ from pairing.keyset import Page, cursors, keyset_page, page_query
 from pairing.selectors import counties_visible, regions_visible
 
 from . import selectors, services
-from .choices import ComplianceCell, ThemeDayStatus
+from .choices import ThemeDayStatus
 from .forms import (
     JointActivityForm,
     KeyTaskItemFormSet,
@@ -32,6 +32,7 @@ from .forms import (
     ReturnForm,
     ThemeDayForm,
 )
+from .templatetags.activities_tags import compliance_cells
 
 PAGE_SIZE = 50
 GRID_PAGE_SIZE = 100
@@ -291,18 +292,19 @@ def compliance(request):
         page = Page([])
     else:
         page = selectors.compliance_page(
-            user=user, year=year, county=county, size=GRID_PAGE_SIZE, **cursors(request.GET)
+            user=user, year=year, county=county, size=GRID_PAGE_SIZE, county_visible=True, **cursors(request.GET)
         )
     months, rows = selectors.compliance_rows(pairings=page.rows, year=year, today=today)
     context = {
         "year": year,
+        "heading": _("%(year)s年主题党日月度达标情况") % {"year": year},
         "years": list(range(today.year, today.year - 5, -1)),
         "counties": counties,
         "county_id": county_id,
         "page": page,
         "months": months,
         "rows": rows,
-        "Cell": ComplianceCell,
+        "cells": compliance_cells,
     }
     return render(request, "activities/compliance.html", _paged(context, request))
 

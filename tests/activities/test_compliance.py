@@ -152,6 +152,17 @@ def test_grid_query_count_does_not_grow_with_rows(client, world, django_assert_m
     assert len(response.context["rows"]) == min(n + 1, 100)
 
 
+def test_grid_of_a_chosen_county_asks_no_more_whether_the_user_sees_it(client, world, django_assert_num_queries):
+    expected = [p.pk for p in _county_pairings(world)]
+    client.force_login(world.leader)
+    client.get(reverse("activities:compliance"))  # session and user warm
+    # session, user, the user's region, the counties, the county's two sides, the theme days, notices
+    with django_assert_num_queries(8):
+        response = client.get(reverse("activities:compliance"), {"year": 2022, "county": world.county.pk})
+    assert [r.pairing.pk for r in response.context["rows"]] == expected
+    assert response.context["heading"] == "2022年主题党日月度达标情况"
+
+
 def test_grid_for_5000_pairings_times_12_months(client, world, django_assert_max_num_queries, capsys):
     _many_pairings(world, 5000)
     client.force_login(world.staff)
