@@ -7,8 +7,8 @@ import datetime
 from collections import namedtuple
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Value
-from django.db.models.functions import ExtractMonth
+from django.db.models import Count, F, FilteredRelation, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Cast, ExtractMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -442,18 +442,15 @@ def compliance_rows(*, pairings, year: int, today: datetime.date | None = None) 
             ThemeDay.objects.filter(
                 pairing_id__in=[p.pk for p in pairings], held_on__gte=months[0], held_on__lte=_month_end(months[-1])
             )
-            .annotate(month=ExtractMonth("held_on"))
+            .annotate(month=Cast(ExtractMonth("held_on"), IntegerField()))
             .values("pairing_id", "month")
-            .annotate(
-                recorded=Count("pk"),
-                confirmed=Count("pk", filter=Q(status=ThemeDayStatus.CONFIRMED)),
-            )
-            .values_list("pairing_id", "month", "confirmed", "recorded")
+            .annotate(confirmed=Count("pk", filter=Q(status=ThemeDayStatus.CONFIRMED)))
+            .values_list("pairing_id", "month", "confirmed")
             .order_by()
         )
         starts = {month.month: month for month in months}
-        for pairing_id, month, confirmed, recorded in rows:
-            counts[(pairing_id, starts[int(month)])] = (confirmed, recorded)
+        for pairing_id, month, confirmed in rows:  # a month with a row has a theme day recorded
+            counts[(pairing_id, starts[month])] = (confirmed, 1)
     spans = [(month, _month_end(month)) for month in months]
     result = []
     for pairing in pairings:
