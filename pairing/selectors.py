@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import IsNull
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,6 +21,12 @@ def current_optimisation_campaign(*, city_id: int | None) -> OptimisationCampaig
     if city_id is None:
         return None
     return OptimisationCampaign.objects.filter(city_id=city_id, is_current=True).first()
+
+
+def optimisation_campaigns(*, city_id: int) -> QuerySet:
+    """(pk, name, starts_on, is_current) of a city's optimisation campaigns, as the optimisation form
+    lists them: what decides how that form is drawn (pairing/views/registry.py)."""
+    return OptimisationCampaign.objects.filter(city_id=city_id).values_list("pk", "name", "starts_on", "is_current")
 
 
 def graded(*, year: int | None = None, grade: str | None = None) -> Exists:
@@ -144,6 +151,38 @@ def user_city(*, user) -> Region | None:
     return None
 
 
+def branch_page(*, user, pk: int) -> dict:
+    """A branch in the user's scope (404 outside it) with the names of its regions and unit, its grades
+    and optimisation records (named tuples), and this year's grade and the optimised flag read off
+    those lists rather than annotated.
+
+    The page lists every grade and record anyway; the list's annotations were two more subqueries to
+    compile for figures already in hand.
+    """
+    branch = get_object_or_404(
+        Branch.objects.filter(scope.branch_q(user)).annotate(
+            county_name=F("county__name"),
+            township_name=F("township__name"),
+            region_name=F("region__name"),
+            unit_name=F("unit__name"),
+        ),
+        pk=pk,
+    )
+    grader = Coalesce(NullIf("graded_by__display_name", Value("")), "graded_by__username")  # User.__str__
+    grades = list(
+        branch.grades.annotate(grader=grader).order_by("-year").values_list("year", "grade", "grader", named=True)
+    )
+    optimisations = list(
+        branch.optimisations.annotate(campaign_name=F("campaign__name"), in_current=F("campaign__is_current"))
+        .order_by("-done_on")
+        .values_list("action", "done_on", "note", "campaign_name", "in_current", named=True)
+    )
+    year = current_year()
+    branch.current_grade = next((g.grade for g in grades if g.year == year), None)
+    branch.is_optimised = any(o.in_current for o in optimisations)
+    return {"branch": branch, "grades": grades, "optimisations": optimisations}
+
+
 def branch_grades(*, branch: Branch) -> QuerySet[BranchGrade]:
     return branch.grades.select_related("graded_by").order_by("-year")
 
@@ -153,17 +192,33 @@ def branch_optimisations(*, branch: Branch) -> QuerySet[OptimisationRecord]:
 
 
 def branch_history(*, branch: Branch, limit: int = 50) -> list[dict]:
-    """The latest changes to a branch, each with its field changes (before → after)."""
-    records = list(branch.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
-    labels = {f.attname: f.verbose_name for f in Branch._meta.fields}
-    labels.update({f.name: f.verbose_name for f in Branch._meta.fields})
+    """The latest changes to a branch, each with its field changes (before → after), as
+    ``{"record": {"history_date", "history_user", "history_type"}, "changes": [{"field", "old", "new"}]}``.
+
+    Read as values and compared here as ``diff_against`` compares (the tracked editable fields by
+    name, foreign keys as ids): a historical instance and its user per record was the costliest
+    query of the branch page.
+    """
+    historical = Branch.history.model
+    fields = sorted((f for f in historical.tracked_fields if f.editable), key=lambda f: f.name)
+    user = Coalesce(NullIf("history_user__display_name", Value("")), "history_user__username")  # User.__str__
+    rows = list(
+        branch.history.annotate(user_label=user)
+        .order_by("-history_date", "-history_id")
+        .values_list("history_date", "history_type", "user_label", *(f.attname for f in fields))[: limit + 1]
+    )
+    types = dict(historical._meta.get_field("history_type").flatchoices)
     entries = []
-    for newer, older in zip(records, [*records[1:], None], strict=False):
+    for newer, older in zip(rows, [*rows[1:], None], strict=False):
         changes = []
         if older is not None:
-            delta = newer.diff_against(older)
-            changes = [{"field": labels.get(c.field, c.field), "old": c.old, "new": c.new} for c in delta.changes]
-        entries.append({"record": newer, "changes": changes})
+            changes = [
+                {"field": field.verbose_name, "old": old, "new": new}
+                for field, old, new in zip(fields, older[3:], newer[3:], strict=True)
+                if old != new
+            ]
+        record = {"history_date": newer[0], "history_user": newer[2], "history_type": types.get(newer[1], newer[1])}
+        entries.append({"record": record, "changes": changes})
     return entries[:limit]
 
 

@@ -111,6 +111,29 @@ def branch_pairings(*, user, branch: Branch) -> QuerySet[Pairing]:
     )
 
 
+def branch_pairing_rows(*, user, branch: Branch, limit: int = 50) -> list:
+    """``branch_pairings`` as named tuples of what the branch page shows of each."""
+    pairings = branch_pairings(user=user, branch=branch).annotate(
+        helper_name=F("helper__name"), partner_name=F("partner__name"), campaign_name=F("campaign__name")
+    )
+    return list(
+        pairings.values_list(
+            "pk",
+            "helper_id",
+            "helper_name",
+            "partner_name",
+            "campaign_name",
+            "method",
+            "status",
+            "slot",
+            "started_on",
+            "dissolved_on",
+            "dissolve_reason",
+            named=True,
+        )[:limit]
+    )
+
+
 def my_pairings(*, user) -> QuerySet[Pairing]:
     """The active pairings of a secretary's own branch."""
     if not user.branch_id:

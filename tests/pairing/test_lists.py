@@ -202,13 +202,13 @@ def test_branch_list_queries_do_not_grow_with_rows_or_depth(client, world, djang
     login(client, UserFactory.staff(region=world["county"]))
     url = reverse("pairing:branch_list")
     client.get(url)
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_max_num_queries(7) as few:
         client.get(url)
     baseline = len(few)  # now: a later request resets the connection's query log
     for _ in range(40):
         GradeFactory(branch=BranchFactory(county=world["county"]))
     for params in ({}, {"sort": "-name"}, {"after": cursor([world["mine"][5].code])}, {"kind": "organ"}):
-        with django_assert_max_num_queries(12) as many:
+        with django_assert_max_num_queries(7) as many:
             response = client.get(url, params)
             queries = len(many)
         assert response.status_code == 200 and len(response.context["page"].rows) == PAGE
@@ -294,7 +294,7 @@ def test_pairing_list_queries_do_not_grow(client, world, pairings, django_assert
     login(client, owner)
     url = reverse("pairing:pairing_list")
     client.get(url)
-    with django_assert_max_num_queries(10) as few:
+    with django_assert_max_num_queries(7) as few:
         client.get(url)
     baseline = len(few)
     for _ in range(20):

@@ -88,13 +88,13 @@ def test_list_costs_the_same_queries_for_few_and_many_rows(client, world, django
     url = reverse("pairing:branch_list")
     client.get(url)  # warm up session/user caching
 
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_max_num_queries(7) as few:
         client.get(url)
     baseline = len(few)  # counted now: the next request resets the connection's query log
     for _ in range(60):
         branch = BranchFactory(county=world["county"])
         GradeFactory(branch=branch)
-    with django_assert_max_num_queries(12) as many:
+    with django_assert_max_num_queries(7) as many:
         response = client.get(url, {"sort": "-name"})
     assert response.status_code == 200
     assert len(many) == baseline
