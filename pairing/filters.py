@@ -1,18 +1,20 @@
 """Filters of the branch list (django-filter). Choices come from the user's scope."""
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import NamedTuple
 
 import django_filters
 from django import forms
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from markupsafe import escape
 
 from twinning.memo import ProcessMemo
 
 from . import selectors
-from .choices import BranchKind, Grade, UnitLevel
+from .choices import BranchKind, Grade, RegionLevel, UnitLevel
 from .models import Branch, Region
 
 
@@ -35,12 +37,20 @@ class BranchFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["county"].queryset = selectors.counties_visible(user=user)
-        townships = selectors.townships_visible(user=user)
         county = self.data.get("county") if self.data else None
-        if county and str(county).isdigit():
-            townships = townships.filter(parent_id=county)
-        self.filters["township"].queryset = townships
+        county = int(county) if county and str(county).isdigit() else None
+        # The fields validate one region by id, for which the level says all; the options (many
+        # rows) are read down the tree as the selectors read them (``region_choices``).
+        regions = selectors.regions_visible(user=user)
+        townships = regions.filter(level=RegionLevel.TOWNSHIP)
+        self.filters["county"].queryset = regions.filter(level=RegionLevel.COUNTY)
+        self.filters["township"].queryset = townships if county is None else townships.filter(parent_id=county)
+
+        def township_options():
+            options = selectors.townships_visible(user=user)
+            return options if county is None else options.filter(parent_id=county)
+
+        self.region_choices = {"county": lambda: selectors.counties_visible(user=user), "township": township_options}
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -68,13 +78,13 @@ class FilterField(NamedTuple):
     label: str
     value: str  # the current value as text
     errors: list
-    choices: list[tuple[str, str]] | None  # (value as text, label); None for a text input
+    options: str | None  # a select's <option>s, the current one selected; None for a text input
 
 
-# The region options of the filter forms, per scope and stamp (twinning/memo.py). The stamp is the
-# newest region's id, so a region added (a township by a roster import, or in the admin) shows at
-# once; a region renamed in the admin shows within the memo's minute.
-_region_choices = ProcessMemo(size=512, ttl=60)
+# The region options of the filter forms, drawn once per scope and stamp (twinning/memo.py). The
+# stamp is the newest region's id, so a region added (a township by a roster import, or in the
+# admin) shows at once; a region renamed in the admin shows within the memo's minute.
+_region_options = ProcessMemo(size=512, ttl=60)
 
 
 def regions_stamp() -> int:
@@ -84,34 +94,48 @@ def regions_stamp() -> int:
         return cursor.fetchone()[0] or 0
 
 
-def filter_fields(form: forms.Form, *, choices_key: Hashable | None = None) -> list[FilterField]:
+def _options(choices) -> str:
+    return mark_safe("".join(f'<option value="{escape(value)}">{escape(label)}</option>' for value, label in choices))  # noqa: S308
+
+
+def filter_fields(
+    form: forms.Form,
+    *,
+    choices_key: Hashable | None = None,
+    region_choices: Mapping[str, Callable[[], QuerySet]] | None = None,
+) -> list[FilterField]:
     """The fields of a list page's filter form, as its template draws them (templates/jinja2/pairing/_macros.html).
 
-    A region field's choices are read as (pk, name) pairs, the label ``Region.__str__`` gives:
-    iterating the field built a model instance per option (~200 townships, with their counties)
-    on every request. Given ``choices_key`` (what decides the regions offered: the user's scope and
-    the filters that narrow them), they are kept in process memory per key and ``regions_stamp()``.
+    A region field's options are read as (pk, name) pairs, the label ``Region.__str__`` gives
+    (iterating the field built a model instance per option: ~200 townships, with their counties),
+    from ``region_choices[name]()`` if given, else the field's queryset. Given ``choices_key`` (what
+    decides the regions offered: the user's scope and the filters that narrow them), they are drawn
+    once per key and ``regions_stamp()`` in each process.
     """
     fields, stamp = [], None
     for bound in form:
         field = bound.field
-        if isinstance(field, forms.ModelChoiceField):
-            empty = [] if field.empty_label is None else [("", str(field.empty_label))]
-
-            def read(queryset=field.queryset):
-                return [(str(pk), name) for pk, name in queryset.values_list("pk", "name")]
-
-            if choices_key is None:
-                regions = read()
-            else:
-                stamp = regions_stamp() if stamp is None else stamp
-                regions = _region_choices.get((choices_key, bound.name, stamp), read)
-            choices = [*empty, *regions]
-        elif isinstance(field, forms.ChoiceField):
-            choices = [(str(value), label) for value, label in field.choices]
-        else:
-            choices = None
         value = bound.value()
         current = "" if value is None else str(value)
-        fields.append(FilterField(bound.auto_id, bound.html_name, bound.label, current, bound.errors, choices))
+        if isinstance(field, forms.ModelChoiceField):
+            empty = "" if field.empty_label is None else _options([("", field.empty_label)])
+            source = (region_choices or {}).get(bound.name, lambda field=field: field.queryset)
+
+            def draw(source=source) -> str:
+                return _options(source().values_list("pk", "name"))
+
+            if choices_key is None:
+                options = draw()
+            else:
+                stamp = regions_stamp() if stamp is None else stamp
+                options = _region_options.get((choices_key, bound.name, stamp), draw)
+            options = empty + options
+        elif isinstance(field, forms.ChoiceField):
+            options = _options(field.choices)
+        else:
+            options = None
+        if options is not None:
+            chosen = f'<option value="{escape(current)}">'
+            options = mark_safe(options.replace(chosen, f"{chosen[:-1]} selected>", 1))  # noqa: S308
+        fields.append(FilterField(bound.auto_id, bound.html_name, bound.label, current, bound.errors, options))
     return fields

@@ -79,7 +79,11 @@ def branch_list(request):
     Jinja2's: no model instance, method call or URL reversal per row.
     """
     user = request.user
-    branch_filter = BranchFilter(request.GET or None, queryset=selectors.branch_list(user=user), user=user)
+    # Bound only when a filter is given: a cursor or a sort alone needs no form validated.
+    filtering = any(name in BranchFilter.base_filters for name in request.GET)
+    branch_filter = BranchFilter(
+        request.GET if filtering else None, queryset=selectors.branch_list(user=user), user=user
+    )
     sort = request.GET.get("sort", "code")
     if sort not in BRANCH_SORTS:
         sort = "code"
@@ -96,7 +100,11 @@ def branch_list(request):
     show_filters = user.is_superuser or user.role in REGION_SCOPED_ROLES
     context = {
         "filter": branch_filter,
-        "filter_fields": filter_fields(branch_filter.form, choices_key=_choices_key(user, request.GET.get("county")))
+        "filter_fields": filter_fields(
+            branch_filter.form,
+            choices_key=_choices_key(user, request.GET.get("county")),
+            region_choices=branch_filter.region_choices,
+        )
         if show_filters
         else [],
         "page": page,
