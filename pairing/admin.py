@@ -58,6 +58,11 @@ class OptimisationRecordAdmin(SimpleHistoryAdmin):
     list_filter = ["campaign", "action"]
     raw_id_fields = ["branch", "recorded_by"]
 
+    def delete_queryset(self, request, queryset):
+        branch_ids = set(queryset.values_list("branch_id", flat=True))
+        super().delete_queryset(request, queryset)
+        Branch.refresh_optimised(ids=branch_ids)  # QuerySet.delete bypasses OptimisationRecord.delete
+
 
 @admin.register(PairingCampaign)
 class PairingCampaignAdmin(admin.ModelAdmin):

@@ -186,6 +186,7 @@ def seed_grades_and_optimisation(rng: random.Random, city: Region) -> None:
         if branch.pk not in done and roll < rate:
             records.append(OptimisationRecord(branch=branch, campaign=campaign, action=action, done_on=day))
     bulk_create_with_history(records, OptimisationRecord, batch_size=2000)
+    Branch.refresh_optimised(city_id=city.pk)  # bulk_create bypasses OptimisationRecord.save
 
 
 @transaction.atomic

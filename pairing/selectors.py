@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
-from django.db.models.lookups import IsNull
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -35,31 +34,19 @@ def graded(*, year: int | None = None, grade: str | None = None) -> Exists:
     return Exists(grades.filter(grade=grade) if grade else grades)
 
 
-def optimised() -> Exists:
-    """ "Has an optimisation record in the current campaign", for a branch list filter."""
-    return Exists(OptimisationRecord.objects.filter(branch=OuterRef("pk"), campaign__is_current=True))
-
-
 def branch_list(*, user, year: int | None = None) -> QuerySet[Branch]:
     """Branches in the user's scope, with this year's grade and the optimised flag annotated.
 
-    The annotations are correlated subqueries evaluated per row fetched; the list page fetches
-    its 50 rows by primary key after paging their keys (pairing/keyset.py), and its filters test
-    EXISTS instead (``graded``, ``optimised``), so no annotation runs for a row not shown.
+    The grade is a correlated subquery evaluated per row fetched; the list page fetches its 50 rows
+    by primary key after paging their keys (pairing/keyset.py), and its grade filter tests EXISTS
+    instead (``graded``), so it runs for no row not shown. ``is_optimised`` is the branch's flag.
     """
     year = year or current_year()
     grade = BranchGrade.objects.filter(branch=OuterRef("pk"), year=year).order_by().values("grade")[:1]
-    optimised = (
-        OptimisationRecord.objects.filter(branch=OuterRef("pk"), campaign__is_current=True).order_by().values("pk")[:1]
-    )
-    # A scalar subquery, not EXISTS: PostgreSQL plans an EXISTS in the select list as a hash of
-    # every optimisation record (160 ms at 200,000 branches) even for a 50-row page; this probes
-    # the index once per row shown (docs/performance.md). ``order_by()``: without it each probe
-    # also sorted the branch's records by the model's ``-done_on``.
     return (
         Branch.objects.filter(scope.branch_q(user))
         .select_related("county", "township", "unit", "region")
-        .annotate(current_grade=Subquery(grade), is_optimised=IsNull(Subquery(optimised), False))
+        .annotate(current_grade=Subquery(grade), is_optimised=F("optimised"))
     )
 
 
@@ -153,11 +140,11 @@ def user_city(*, user) -> Region | None:
 
 def branch_page(*, user, pk: int) -> dict:
     """A branch in the user's scope (404 outside it) with the names of its regions and unit, its grades
-    and optimisation records (named tuples), and this year's grade and the optimised flag read off
-    those lists rather than annotated.
+    and optimisation records (named tuples), and this year's grade read off its grades rather than
+    annotated.
 
-    The page lists every grade and record anyway; the list's annotations were two more subqueries to
-    compile for figures already in hand.
+    The page lists every grade anyway; the list's grade annotation was one more subquery to compile
+    for a figure already in hand.
     """
     branch = get_object_or_404(
         Branch.objects.filter(scope.branch_q(user)).annotate(
@@ -173,13 +160,13 @@ def branch_page(*, user, pk: int) -> dict:
         branch.grades.annotate(grader=grader).order_by("-year").values_list("year", "grade", "grader", named=True)
     )
     optimisations = list(
-        branch.optimisations.annotate(campaign_name=F("campaign__name"), in_current=F("campaign__is_current"))
+        branch.optimisations.annotate(campaign_name=F("campaign__name"))
         .order_by("-done_on")
-        .values_list("action", "done_on", "note", "campaign_name", "in_current", named=True)
+        .values_list("action", "done_on", "note", "campaign_name", named=True)
     )
     year = current_year()
     branch.current_grade = next((g.grade for g in grades if g.year == year), None)
-    branch.is_optimised = any(o.in_current for o in optimisations)
+    branch.is_optimised = branch.optimised
     return {"branch": branch, "grades": grades, "optimisations": optimisations}
 
 

@@ -140,5 +140,5 @@ def optimisation_record(
         branch=branch, campaign=campaign, action=action, done_on=done_on, note=note, recorded_by=acting_user
     )
     record._history_user = acting_user
-    record.save()
+    record.save()  # and the branch's optimised flag (OptimisationRecord.save)
     return record
