@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.shortcuts import get_object_or_404
@@ -178,6 +180,14 @@ def branch_optimisations(*, branch: Branch) -> QuerySet[OptimisationRecord]:
     return branch.optimisations.select_related("campaign", "recorded_by").order_by("-done_on")
 
 
+@functools.cache
+def _branch_history_fields() -> tuple[type, list]:
+    """The historical branch model and the fields ``diff_against`` compares, by name. Once: each
+    ``Branch.history`` builds a manager class (inspecting every queryset method, 0.4 ms)."""
+    historical = Branch.history.model
+    return historical, sorted((f for f in historical.tracked_fields if f.editable), key=lambda f: f.name)
+
+
 def branch_history(*, branch: Branch, limit: int = 50) -> list[dict]:
     """The latest changes to a branch, each with its field changes (before → after), as
     ``{"record": {"history_date", "history_user", "history_type"}, "changes": [{"field", "old", "new"}]}``.
@@ -186,11 +196,11 @@ def branch_history(*, branch: Branch, limit: int = 50) -> list[dict]:
     name, foreign keys as ids): a historical instance and its user per record was the costliest
     query of the branch page.
     """
-    historical = Branch.history.model
-    fields = sorted((f for f in historical.tracked_fields if f.editable), key=lambda f: f.name)
+    historical, fields = _branch_history_fields()
     user = Coalesce(NullIf("history_user__display_name", Value("")), "history_user__username")  # User.__str__
     rows = list(
-        branch.history.annotate(user_label=user)
+        historical.objects.filter(id=branch.pk)
+        .annotate(user_label=user)
         .order_by("-history_date", "-history_id")
         .values_list("history_date", "history_type", "user_label", *(f.attname for f in fields))[: limit + 1]
     )
