@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -157,14 +156,15 @@ def branch_page(*, user, pk: int) -> dict:
         ),
         pk=pk,
     )
-    grader = Coalesce(NullIf("graded_by__display_name", Value("")), "graded_by__username")  # User.__str__
     grades = list(
-        branch.grades.annotate(grader=grader).order_by("-year").values_list("year", "grade", "grader", named=True)
+        BranchGrade.objects.filter(branch_id=branch.pk)
+        .order_by("-year")
+        .values_list("year", "grade", "graded_by__display_name", "graded_by__username", named=True)
     )
     optimisations = list(
-        branch.optimisations.annotate(campaign_name=F("campaign__name"))
+        OptimisationRecord.objects.filter(branch_id=branch.pk)
         .order_by("-done_on")
-        .values_list("action", "done_on", "note", "campaign_name", named=True)
+        .values_list("action", "done_on", "note", "campaign__name", named=True)
     )
     year = current_year()
     branch.current_grade = next((g.grade for g in grades if g.year == year), None)
@@ -197,12 +197,16 @@ def branch_history(*, branch: Branch, limit: int = 50) -> list[dict]:
     query of the branch page.
     """
     historical, fields = _branch_history_fields()
-    user = Coalesce(NullIf("history_user__display_name", Value("")), "history_user__username")  # User.__str__
     rows = list(
         historical.objects.filter(id=branch.pk)
-        .annotate(user_label=user)
         .order_by("-history_date", "-history_id")
-        .values_list("history_date", "history_type", "user_label", *(f.attname for f in fields))[: limit + 1]
+        .values_list(
+            "history_date",
+            "history_type",
+            "history_user__display_name",
+            "history_user__username",
+            *(f.attname for f in fields),
+        )[: limit + 1]
     )
     types = dict(historical._meta.get_field("history_type").flatchoices)
     entries = []
@@ -211,10 +215,11 @@ def branch_history(*, branch: Branch, limit: int = 50) -> list[dict]:
         if older is not None:
             changes = [
                 {"field": field.verbose_name, "old": old, "new": new}
-                for field, old, new in zip(fields, older[3:], newer[3:], strict=True)
+                for field, old, new in zip(fields, older[4:], newer[4:], strict=True)
                 if old != new
             ]
-        record = {"history_date": newer[0], "history_user": newer[2], "history_type": types.get(newer[1], newer[1])}
+        user = newer[2] or newer[3]  # User.__str__: the display name, else the username
+        record = {"history_date": newer[0], "history_user": user, "history_type": types.get(newer[1], newer[1])}
         entries.append({"record": record, "changes": changes})
     return entries[:limit]
 
