@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -23,10 +24,17 @@ def current_optimisation_campaign(*, city_id: int | None) -> OptimisationCampaig
     return OptimisationCampaign.objects.filter(city_id=city_id, is_current=True).first()
 
 
-def optimisation_campaigns(*, city_id: int) -> QuerySet:
-    """(pk, name, starts_on, is_current) of a city's optimisation campaigns, as the optimisation form
-    lists them: what decides how that form is drawn (pairing/views/registry.py)."""
-    return OptimisationCampaign.objects.filter(city_id=city_id).values_list("pk", "name", "starts_on", "is_current")
+def optimisation_campaigns(*, city_id: int) -> tuple:
+    """(pk, name, starts_on, is_current) of each of a city's optimisation campaigns: what decides how
+    the optimisation form is drawn (pairing/views/registry.py). Plain SQL: it is read on every branch
+    page a manager opens, only to find that form already drawn."""
+    table = connection.ops.quote_name(OptimisationCampaign._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, name, starts_on, is_current FROM {table} WHERE city_id = %s ORDER BY id",  # noqa: S608
+            [city_id],
+        )
+        return tuple(cursor.fetchall())
 
 
 def graded(*, year: int | None = None, grade: str | None = None) -> Exists:

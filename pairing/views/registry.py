@@ -179,7 +179,7 @@ _optimisation_forms = ProcessMemo(size=256, ttl=3600)
 
 
 def _optimisation_form_fields(branch) -> str:
-    campaigns = tuple(selectors.optimisation_campaigns(city_id=branch.city_id))
+    campaigns = selectors.optimisation_campaigns(city_id=branch.city_id)
 
     def draw() -> str:
         form = OptimisationForm(branch=branch)
