@@ -1,6 +1,7 @@
 """Branch registry pages: list, detail, create, edit, bulk grading, optimisation records."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -302,3 +303,14 @@ def test_optimisation_of_out_of_scope_branch_is_404(client, world):
         ).status_code
         == 404
     )
+
+
+def test_the_branch_pages_optimisation_form_posts_to_the_add_view(client, world):
+    """The form on the branch page must send its record to branch_optimisation_add (it once posted
+    back to the page itself, which only shows the branch, and nothing was saved)."""
+    client_for(client, UserFactory.staff(region=world["county"]))
+    html = client.get(world["mine"].get_absolute_url()).content.decode()
+    action = reverse("pairing:branch_optimisation_add", args=[world["mine"].pk])
+    form = re.search(rf'<form method="post" action="{re.escape(action)}">(.*?)</form>', html, flags=re.S)
+    assert form and 'name="campaign"' in form.group(1) and 'name="done_on"' in form.group(1)
+    assert 'name="csrfmiddlewaretoken"' in form.group(1)
