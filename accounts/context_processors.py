@@ -2,8 +2,12 @@ from .models import Notice
 
 
 def unread_notices(request):
-    """The unread-notice count for the navbar badge (one small query, logged-in users only)."""
+    """The unread-notice count for the navbar badge. The user loaded for the request brings it along
+    (accounts.backends.PortalBackend); a user loaded otherwise costs one small query."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notice_count": Notice.objects.filter(user=user, read_at__isnull=True).count()}
+    count = getattr(user, "unread_notice_count", None)
+    if count is None:
+        count = Notice.objects.filter(user=user, read_at__isnull=True).count()
+    return {"unread_notice_count": count}

@@ -88,7 +88,8 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend whose per-request user load brings the unread-notice count along.
+    "accounts.backends.PortalBackend",
 ]
 
 # Failed-login lockout. A whole office shares one address, so attempts are counted per

@@ -156,8 +156,8 @@ def test_grid_of_a_chosen_county_asks_no_more_whether_the_user_sees_it(client, w
     expected = [p.pk for p in _county_pairings(world)]
     client.force_login(world.leader)
     client.get(reverse("activities:compliance"))  # session and user warm
-    # session, user, the user's region, the counties, the county's two sides, the theme days, notices
-    with django_assert_num_queries(8):
+    # session, user with its unread notices, the user's region, the counties, the county's two sides, the theme days
+    with django_assert_num_queries(7):
         response = client.get(reverse("activities:compliance"), {"year": 2022, "county": world.county.pk})
     assert [r.pairing.pk for r in response.context["rows"]] == expected
     assert response.context["heading"] == "2022年主题党日月度达标情况"

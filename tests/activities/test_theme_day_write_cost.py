@@ -43,8 +43,8 @@ def form_data(**overrides) -> dict:
 def test_the_form_reads_the_pairing_in_one_query(client, world, django_assert_num_queries):
     client.force_login(world.helper_sec)
     url = reverse("activities:theme_day_create", args=[world.pairing.pk])
-    # session, user, the pairing with both sides, the unread-notice count of the layout
-    with django_assert_num_queries(4):
+    # session, user with its unread-notice count, the pairing with both sides
+    with django_assert_num_queries(3):
         page = client.get(url)
     assert page.status_code == 200
     content = page.content.decode()

@@ -127,7 +127,7 @@ def test_both_sides_and_staff_see_the_day(client, world, theme_day):
     assert page.context["can_review"] and "工作日" not in page.content.decode()
 
 
-def test_detail_page_shows_files_reviewer_and_history_in_six_queries(client, world, django_assert_num_queries):
+def test_detail_page_shows_files_reviewer_and_history_in_five_queries(client, world, django_assert_num_queries):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     day = services.theme_day_record(
@@ -143,7 +143,7 @@ def test_detail_page_shows_files_reviewer_and_history_in_six_queries(client, wor
     services.theme_day_confirm(theme_day=day, acting_user=world.partner_sec)
     client.force_login(world.partner_sec)
     client.get(day.get_absolute_url())  # session and user warm
-    with django_assert_num_queries(6):  # session, user, notices, the day, its files, its history
+    with django_assert_num_queries(5):  # session, user with its notices, the day, its files, its history
         page = client.get(day.get_absolute_url()).content.decode()
     photos = list(day.photos.order_by("pk"))
     attachment = day.attachments.get()
@@ -356,7 +356,7 @@ def test_secretary_index_runs_the_same_queries_for_few_and_many_rows(client, wor
     _theme_days(world.pairing, n)
     client.force_login(world.partner_sec)
     client.get(reverse("activities:index"))  # session and user warm
-    with django_assert_num_queries(6):  # session, user, notices, pairings, the page, the to-do
+    with django_assert_num_queries(5):  # session, user with its notices, pairings, the page, the to-do
         response = client.get(reverse("activities:index"))
     assert len(response.context["page"]) == min(n, 50) and len(response.context["to_confirm"]) == min(n // 3 + 1, 20)
 
@@ -385,9 +385,9 @@ def test_list_pages_run_the_same_queries_for_few_and_many_rows(client, world, dj
     days = _theme_days(world.pairing, n)
     client.force_login(world.staff)
     client.get(reverse("activities:index"))  # session and user warm
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         client.get(reverse("activities:index"))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         client.get(reverse("activities:index"), {"after": "garbage", "status": "confirmed"})
     assert len(days) == n
 
