@@ -14,8 +14,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
 from accounts.demo import DEMO_PASSWORD
-from pairing.choices import RegionLevel, Role
-from pairing.models import Branch, Pairing, PairingStatus, Region
+from pairing import scope
+from pairing.choices import Role
+from pairing.models import Branch, Pairing, PairingStatus
+from pairing.selectors import counties_visible
 
 User = get_user_model()
 limit = int(os.environ.get("LOADTEST_SECRETARIES", "200"))
@@ -39,21 +41,34 @@ User.objects.bulk_create(
         if f"lt_sec_{pk}" not in existing
     ]
 )
-counties = list(Region.objects.filter(level=RegionLevel.COUNTY).order_by("path").values_list("pk", flat=True))
 branches = Branch.objects.count()
+
+
+def cursor(code: str) -> str:
+    """A deep page of the branch list is a keyset page: ?after=<cursor>, the cursor being the sort values
+    of the row before the page (URL-safe base64 JSON, as pairing's keyset pagination writes it)."""
+    return base64.urlsafe_b64encode(json.dumps([code], ensure_ascii=False).encode()).rstrip(b"=").decode()
+
+
+def browsing(username: str) -> dict:
+    """What one staff or leader account browses: counties and branches inside its own scope, so that
+    every page the load test asks for is a real page, not a cheaper 404."""
+    user = User.objects.get(username=username)
+    visible = Branch.objects.filter(scope.branch_q(user)).order_by("?")
+    return {
+        "counties": list(counties_visible(user=user).values_list("pk", flat=True)),
+        "branch_ids": list(visible.values_list("pk", flat=True)[:500]),
+        "branch_cursors": [cursor(code) for code in visible.values_list("code", flat=True)[:500]],
+    }
+
+
+staff, leaders = ["staff_city", "staff_county"], ["leader_city", "leader_county"]
 plan = {
     "password": DEMO_PASSWORD,
     "secretaries": [{"username": f"lt_sec_{pk}", "pairing": pk} for pk, _ in pairings],
-    "staff": ["staff_city", "staff_county"],
-    "leaders": ["leader_city", "leader_county"],
-    "counties": counties,
-    "branch_ids": list(Branch.objects.order_by("?").values_list("pk", flat=True)[:500]),
-    # Deep pages of the branch list are keyset pages: ?after=<cursor>, the cursor being the sort values of
-    # the row before the page (URL-safe base64 JSON, as pairing's keyset pagination writes it).
-    "branch_cursors": [
-        base64.urlsafe_b64encode(json.dumps([code], ensure_ascii=False).encode()).rstrip(b"=").decode()
-        for code in Branch.objects.order_by("?").values_list("code", flat=True)[:500]
-    ],
+    "staff": staff,
+    "leaders": leaders,
+    "scopes": {username: browsing(username) for username in staff + leaders},
 }
 path = os.environ.get("LOADTEST_PLAN", "loadtest/plan.json")
 with open(path, "w") as out:
