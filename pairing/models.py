@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -268,16 +268,28 @@ class OptimisationRecord(FastChoiceDisplay, models.Model):
         return f"{self.branch_id} {self.get_action_display()}"
 
     def save(self, *args, **kwargs):
-        previous = None
-        if self.pk is not None:  # a record moved to another branch leaves the old one to refresh
-            previous = OptimisationRecord.objects.filter(pk=self.pk).values_list("branch_id", flat=True).first()
-        super().save(*args, **kwargs)
-        Branch.refresh_optimised(ids={self.branch_id, previous} - {None})
+        with transaction.atomic():
+            previous = None
+            if self.pk is not None:  # a record moved to another branch leaves the old one to refresh
+                previous = OptimisationRecord.objects.filter(pk=self.pk).values_list("branch_id", flat=True).first()
+            branches = {self.branch_id, previous} - {None}
+            self._lock_branches(branches)
+            super().save(*args, **kwargs)
+            Branch.refresh_optimised(ids=branches)
 
     def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        Branch.refresh_optimised(ids=[self.branch_id])
+        with transaction.atomic():
+            self._lock_branches({self.branch_id})
+            result = super().delete(*args, **kwargs)
+            Branch.refresh_optimised(ids=[self.branch_id])
         return result
+
+    @staticmethod
+    def _lock_branches(ids: set) -> None:
+        """Changes to one branch's records take turns (the branch row locked until commit), so that
+        each recomputes the flag from what the other committed: a record added while another is
+        deleted cannot leave the flag as if only one of them had happened."""
+        list(Branch.objects.select_for_update().filter(pk__in=sorted(ids)).values_list("pk", flat=True))
 
 
 class PairingCampaign(models.Model):

@@ -121,3 +121,20 @@ def test_the_list_filter_and_column_follow_the_flag(client, city):
     shown = client.get(url, {"optimised": "no"}).content.decode()
     assert first.name not in shown and second.name in shown
     assert first.name in client.get(url, {"optimised": "yes"}).content.decode()
+
+
+@pytest.mark.postgres
+def test_changes_to_a_branchs_records_take_turns(requires_postgres, django_assert_max_num_queries):
+    """The record's branch row is locked (FOR UPDATE) before the record is written and the flag is
+    recomputed, so concurrent changes to one branch recompute it one after the other."""
+    campaign = OptimisationCampaignFactory(is_current=True)
+    branch = BranchFactory(city=campaign.city)
+    with django_assert_max_num_queries(10) as queries:
+        record = OptimisationRecordFactory(branch=branch, campaign=campaign)
+    with django_assert_max_num_queries(10) as deleting:
+        record.delete()
+    for captured in (queries, deleting):
+        sql = [q["sql"] for q in captured.captured_queries]
+        locked = next(i for i, q in enumerate(sql) if "FOR UPDATE" in q and "pairing_branch" in q)
+        written = next(i for i, q in enumerate(sql) if "pairing_optimisationrecord" in q and "SELECT" not in q[:7])
+        assert locked < written
