@@ -151,3 +151,16 @@ def _fresh_process_memos() -> None:
     from twinning.memo import clear_all
 
     clear_all()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the default language (zh-hans): a request with an English cookie, or a
+    management command, leaves its language active in the thread, and a later test asserting Chinese
+    messages then depended on the order the tests ran in."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
