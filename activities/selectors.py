@@ -232,14 +232,11 @@ HistoryRow = namedtuple("HistoryRow", "history_date user_label status")
 
 
 def theme_day_history(*, theme_day: ThemeDay, size: int = 20) -> list:
-    """Its last ``size`` changes, newest first, as ``HistoryRow`` (``history_date`` in local time)."""
+    """Its last ``size`` changes, newest first, as ``HistoryRow``."""
     rows = theme_day.history.values_list(
         "history_date", "history_user__display_name", "history_user__username", "status"
     ).order_by("-history_date")[:size]
-    return [
-        HistoryRow(timezone.localtime(date), display_name or username or "", status)
-        for date, display_name, username, status in rows
-    ]
+    return [HistoryRow(date, display_name or username or "", status) for date, display_name, username, status in rows]
 
 
 def theme_day_photo_get(*, user, pk: int) -> ThemeDayPhoto:

@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.forms.renderers import Jinja2 as Jinja2Widgets
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,6 +20,7 @@ from pairing import scope
 from pairing.choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES
 from pairing.keyset import Page, cursors, keyset_page, page_query
 from pairing.selectors import counties_visible, regions_visible
+from twinning.rows import choice_labels, url_prefix
 
 from . import selectors, services
 from .choices import ThemeDayStatus
@@ -73,12 +73,6 @@ def _paged(context: dict, request) -> dict:
     return {**context, "query": page_query(request.GET)}
 
 
-def _url_prefix(name: str) -> str:
-    """The URL of a ``<pk>/``-ending pattern without its pk ("/activities/theme-days/"): a list's
-    rows append their pk to it instead of reversing the pattern once each."""
-    return reverse(name, args=[0]).removesuffix("0/")
-
-
 def _serve(field_file, name: str | None = None, *, inline: bool = True) -> FileResponse:
     try:
         handle = field_file.open("rb")
@@ -115,7 +109,7 @@ def index(request):
         "status": status,
         "statuses": statuses,
         "status_labels": dict(statuses),
-        "detail_url": _url_prefix("activities:theme_day_detail"),
+        "detail_url": url_prefix("activities:theme_day_detail"),
         "my_pairings": selectors.my_pairing_rows(user=user, pairings=pairings) if _is_secretary(user) else [],
         "to_confirm": selectors.theme_days_to_confirm_rows(user=user, pairings=pairings),
         "is_secretary": _is_secretary(user),
@@ -167,9 +161,7 @@ def theme_day_detail(request, pk: int):
         and user.branch_id != theme_day.recorded_by_branch_id
         and theme_day.status == ThemeDayStatus.PENDING,
         "history": selectors.theme_day_history(theme_day=theme_day),
-        "status_labels": {value: str(label) for value, label in ThemeDayStatus.choices},
-        # Jinja2's date filter prints a time in its own zone; the page shows local time.
-        "reviewed_at": timezone.localtime(theme_day.reviewed_at) if theme_day.reviewed_at else None,
+        "status_labels": choice_labels(ThemeDayStatus.choices),
     }
     return render(request, "activities/theme_day_detail.html", context)
 

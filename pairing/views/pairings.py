@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from twinning.rows import choice_labels, url_prefix
+
 from .. import scope, selectors_pairing
 from ..filters import filter_fields
 from ..forms_pairing import (
@@ -98,9 +100,9 @@ def pairing_list(request):
         "query": page_query(request.GET),
         "can_manage": scope.can_manage(user),
         # /pairings/<pk>/ without a reverse() per row (test_pairing_rows_link_to_their_pages)
-        "pairing_url": reverse("pairing:pairing_detail", args=[0]).removesuffix("0/"),
-        "methods": {value: str(label) for value, label in PairingMethod.choices},
-        "statuses": {value: str(label) for value, label in PairingStatus.choices},
+        "pairing_url": url_prefix("pairing:pairing_detail"),
+        "methods": choice_labels(PairingMethod.choices),
+        "statuses": choice_labels(PairingStatus.choices),
         "active": PairingStatus.ACTIVE,
     }
     return render(request, "pairing/pairing_list.html", context)

@@ -9,13 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from twinning.memo import ProcessMemo
+from twinning.rows import choice_labels, url_prefix
 
 from .. import scope, selectors, selectors_pairing
 from ..choices import REGION_SCOPED_ROLES, BranchKind, Grade, OptimisationAction, UnitLevel
@@ -118,10 +119,10 @@ def branch_list(request):
         "grade_year": selectors.current_year(),
         "grade_choices": GradeBulkForm.base_fields["grade"].choices,
         # /branches/<pk>/ without a reverse() per row (test_branch_rows_link_to_their_pages)
-        "branch_url": reverse("pairing:branch_detail", args=[0]).removesuffix("0/"),
+        "branch_url": url_prefix("pairing:branch_detail"),
         "phone": str if scope.can_see_phone(user) else scope.mask_phone,
-        "kinds": {value: str(label) for value, label in BranchKind.choices},
-        "levels": {value: str(label) for value, label in UnitLevel.choices},
+        "kinds": choice_labels(BranchKind.choices),
+        "levels": choice_labels(UnitLevel.choices),
         "grades": {value: (str(label), GRADE_BADGE.get(value, "secondary")) for value, label in Grade.choices},
     }
     return render(request, "pairing/branch_list.html", context)
@@ -159,13 +160,12 @@ def branch_detail(request, pk: int):
         "phone": scope.phone_for(user, branch.secretary_phone),
         "current_grade_label": Grade(branch.current_grade).label if branch.current_grade else "",
         "pairings": selectors_pairing.branch_pairing_rows(user=user, branch=branch),
-        "pairing_url": reverse("pairing:pairing_detail", args=[0]).removesuffix("0/"),
-        "methods": {value: str(label) for value, label in PairingMethod.choices},
-        "grade_labels": {value: str(label) for value, label in Grade.choices},
-        "actions": {value: str(label) for value, label in OptimisationAction.choices},
+        "pairing_url": url_prefix("pairing:pairing_detail"),
+        "methods": choice_labels(PairingMethod.choices),
+        "grade_labels": choice_labels(Grade.choices),
+        "actions": choice_labels(OptimisationAction.choices),
         "active": PairingStatus.ACTIVE,
         "history": selectors.branch_history(branch=branch) if can_manage else None,
-        "localtime": timezone.localtime,
         "can_manage": can_manage,
         "optimisation_form": _optimisation_form_fields(branch) if can_manage else None,
     }

@@ -53,6 +53,7 @@ from activities.selectors import _month_end
 from pairing import scope
 from pairing.choices import HELPER_KINDS, RegionLevel
 from pairing.models import Branch, Pairing, Region, Unit
+from twinning.rows import choice_labels
 from volunteers.choices import (
     MEMBER_QUARTER_TARGET_HOURS,
     UNIT_QUARTER_TARGET_ACTIVITIES,
@@ -561,7 +562,7 @@ def branches_of(region: Region) -> QuerySet[Branch]:
 
 def _labels(model, field: str) -> dict[str, str]:
     """A field's choice labels as plain strings, translated once rather than once per row."""
-    return {value: str(label) for value, label in model._meta.get_field(field).choices}
+    return choice_labels(model._meta.get_field(field).choices)
 
 
 def workbook_write(
