@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 
 help:
 	@echo "make run               create .venv, install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
-	@echo "make test              create .venv, install, run the test suite (PYTEST_ARGS='-k login' to narrow)"
+	@echo "make test              create .venv, install, run the test suite on every core (PYTEST_ARGS='-k login' to narrow, PYTEST_WORKERS=0 for one process)"
 	@echo "make lint              ruff check + ruff format --check"
 	@echo "make fmt               ruff format + ruff check --fix"
 	@echo "make migrations-check  fail if models changed without a migration"
@@ -45,8 +45,10 @@ run: $(STAMP)
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Parallel test workers (pytest-xdist), one per core; PYTEST_WORKERS=0 runs in a single process.
+PYTEST_WORKERS ?= auto
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

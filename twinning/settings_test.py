@@ -18,3 +18,9 @@ SECURE_SSL_REDIRECT = False
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Tests log in with client.login(), which passes no request; the lockout has its own test.
 AXES_ENABLED = False
+
+# Parallel test workers (pytest-xdist, `make test`) each get their own database from pytest-django
+# (test_<name>_gw0, ...); under .ci/run they share one Redis, so each keeps its cache keys apart.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER:
+    CACHES["default"]["KEY_PREFIX"] = XDIST_WORKER  # noqa: F405

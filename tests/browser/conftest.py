@@ -8,7 +8,8 @@ Fixtures:
 - ``page``         a fresh context per test: desktop 1280x800, zh-CN;
 - ``phone_page``   a fresh context per test: 390x844, mobile, touch, zh-CN;
 - ``login``        ``login(page, live_server, username, password)`` through the real login form;
-- ``screenshot``   ``screenshot(page, name)`` saves artifacts/screenshots/<name>.png.
+- ``screenshot``   ``screenshot(page, name)`` saves artifacts/screenshots/<name>.png;
+- ``demo``         ``demo(branches, seed)`` gives the test ``seed_demo --branches N --seed S``'s data.
 
 Tests use pytest-django's ``live_server``; it needs committed data, so it runs with
 ``transactional_db`` (requested automatically by pytest-django for live_server tests).
@@ -16,7 +17,9 @@ Tests use pytest-django's ``live_server``; it needs committed data, so it runs w
 
 import os
 import re
+import sqlite3
 from collections.abc import Callable, Iterator
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -125,3 +128,39 @@ def login_fixture() -> Callable:
 @pytest.fixture(name="screenshot")
 def screenshot_fixture() -> Callable:
     return screenshot
+
+
+# seed_demo's database per (branches, seed), kept for the rest of this process (one per xdist worker).
+_DEMO_COPIES: dict[tuple[int, int], sqlite3.Connection] = {}
+
+
+@pytest.fixture
+def demo(transactional_db) -> Callable[..., None]:
+    """``demo(branches=120, seed=1)`` loads what ``seed_demo --branches N --seed S`` builds.
+
+    Many browser tests start from the same demo; building it costs seconds each time. On SQLite
+    (``make test``) the first build is copied with sqlite3's backup API and later tests restore the
+    copy in milliseconds (the live server shares the test's in-memory connection, so it sees the
+    restored rows). On PostgreSQL (CI) the demo is built for each test, as before.
+    """
+    from django.core.management import call_command
+    from django.db import connection
+
+    from twinning.memo import clear_all
+
+    def load(branches: int = 120, seed: int = 1) -> None:
+        key = (branches, seed)
+        if connection.vendor != "sqlite":
+            call_command("seed_demo", "--branches", str(branches), "--seed", str(seed), stdout=StringIO())
+            return
+        connection.ensure_connection()
+        if key in _DEMO_COPIES:
+            _DEMO_COPIES[key].backup(connection.connection)
+            clear_all()
+            return
+        call_command("seed_demo", "--branches", str(branches), "--seed", str(seed), stdout=StringIO())
+        copy = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(copy)
+        _DEMO_COPIES[key] = copy
+
+    return load

@@ -7,10 +7,7 @@ hours that the community verifies (test_volunteers_journey), a leader drills fro
 into a county and downloads the assessment workbook (test_reports_journey).
 """
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from openpyxl import Workbook
 
 from pairing.models import Branch, Draw, Pairing, PairingStatus
@@ -90,8 +87,8 @@ def write_roster(path) -> None:
     workbook.save(path)
 
 
-def test_staff_import_a_roster_then_pair_it_in_a_draw(page, live_server, login, screenshot, tmp_path):
-    call_command("seed_demo", "--branches", "120", "--seed", "1", stdout=StringIO(), stderr=StringIO())
+def test_staff_import_a_roster_then_pair_it_in_a_draw(demo, page, live_server, login, screenshot, tmp_path):
+    demo(branches=120, seed=1)
     roster = tmp_path / "roster.xlsx"
     write_roster(roster)
     login(page, live_server, "staff_county", DEMO_PASSWORD)

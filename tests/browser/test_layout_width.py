@@ -1,10 +1,7 @@
 """The layout's menu fits the window in both languages: the English labels are longer, and the menu
 wraps onto a second row instead of widening the page past the window (static/css/app.css)."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -13,8 +10,8 @@ DEMO_PASSWORD = "Twinning@2024"
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 @pytest.mark.parametrize("width", [992, 1280])
-def test_the_menu_fits_the_window(page, live_server, login, screenshot, language, width):
-    call_command("seed_demo", "--branches", "300", "--seed", "3", stdout=StringIO(), stderr=StringIO())
+def test_the_menu_fits_the_window(demo, page, live_server, login, screenshot, language, width):
+    demo(branches=300, seed=3)
     page.set_viewport_size({"width": width, "height": 800})
     page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     login(page, live_server, "staff_city", DEMO_PASSWORD)

@@ -1,10 +1,7 @@
 """Each demo role logs in through the real login form and lands on its home page."""
 
-from io import StringIO
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,18 +21,14 @@ DEMO_ROLES = {
 }
 
 
-def seed(branches: int = 60) -> None:
-    call_command("seed_demo", "--branches", str(branches), "--seed", "1", stdout=StringIO(), stderr=StringIO())
-
-
 def display_names(username: str) -> list[str]:
     user = get_user_model().objects.get(username=username)
     return [name for name in (user.get_full_name().strip(), str(user).strip(), username) if name]
 
 
 @pytest.mark.parametrize("username", list(DEMO_ROLES))
-def test_demo_role_logs_in_and_sees_home(page, live_server, login, screenshot, username):
-    seed()
+def test_demo_role_logs_in_and_sees_home(demo, page, live_server, login, screenshot, username):
+    demo(branches=60, seed=1)
     names = display_names(username)
 
     response = login(page, live_server, username, DEMO_PASSWORD)
@@ -49,8 +42,8 @@ def test_demo_role_logs_in_and_sees_home(page, live_server, login, screenshot, u
     screenshot(page, f"home-{username}")
 
 
-def test_wrong_password_shows_error_and_stays_on_login(page, live_server, login, screenshot):
-    seed(branches=0)  # region tree and staff/leader accounts only
+def test_wrong_password_shows_error_and_stays_on_login(demo, page, live_server, login, screenshot):
+    demo(branches=0, seed=1)  # region tree and staff/leader accounts only
 
     response = login(page, live_server, "staff_city", "not-the-password")
 
@@ -62,8 +55,8 @@ def test_wrong_password_shows_error_and_stays_on_login(page, live_server, login,
     screenshot(page, "login-wrong-password")
 
 
-def test_phone_login_fits_the_screen(phone_page, live_server, login, screenshot):
-    seed()
+def test_phone_login_fits_the_screen(demo, phone_page, live_server, login, screenshot):
+    demo(branches=60, seed=1)
 
     response = login(phone_page, live_server, "secretary_partner", DEMO_PASSWORD)
 

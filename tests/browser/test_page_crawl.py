@@ -1,11 +1,9 @@
 """Every page a role can reach from its menu and home page opens cleanly in Chromium:
 no error status, no JavaScript error, and no Content-Security-Policy violation."""
 
-from io import StringIO
 from urllib.parse import urljoin, urlparse
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Error as PlaywrightError
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,8 +44,8 @@ def reachable_links(page, base: str) -> list[str]:
 
 
 @pytest.mark.parametrize("username", ROLES)
-def test_every_linked_page_opens_without_errors(page, live_server, login, screenshot, username):
-    call_command("seed_demo", "--branches", "300", "--seed", "3", stdout=StringIO(), stderr=StringIO())
+def test_every_linked_page_opens_without_errors(demo, page, live_server, login, screenshot, username):
+    demo(branches=300, seed=3)
     problems: list[str] = []
     page.on(
         "console",

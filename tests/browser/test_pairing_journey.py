@@ -1,10 +1,7 @@
 """Browser journey: county staff preview and confirm a draw, check it, and look at coverage;
 a secretary finds their pairing on a phone."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from pairing.choices import Grade
@@ -28,8 +25,8 @@ def add_unpaired_branches(county: Region) -> None:
         GradeFactory(branch=branch, year=year, grade=grade)
 
 
-def test_staff_draw_then_coverage(page, live_server, login, screenshot):
-    call_command("seed_demo", "--branches", "120", "--seed", "1", stdout=StringIO())
+def test_staff_draw_then_coverage(demo, page, live_server, login, screenshot):
+    demo(branches=120, seed=1)
     county = Region.objects.get(name="商城县")
     add_unpaired_branches(county)
     draws_before = Draw.objects.count()
@@ -77,8 +74,8 @@ def test_staff_draw_then_coverage(page, live_server, login, screenshot):
     screenshot(page, "pairing-manual-detail")
 
 
-def test_secretary_sees_their_pairing_on_a_phone(phone_page, live_server, login, screenshot):
-    call_command("seed_demo", "--branches", "120", "--seed", "1", stdout=StringIO())
+def test_secretary_sees_their_pairing_on_a_phone(demo, phone_page, live_server, login, screenshot):
+    demo(branches=120, seed=1)
     login(phone_page, live_server, "secretary_partner", DEMO_PASSWORD)
     phone_page.get_by_test_id("my-pairing-link").click()
     card = phone_page.get_by_test_id("my-pairing")

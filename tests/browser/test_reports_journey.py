@@ -1,11 +1,8 @@
 """Browser journey: the city leader reads the dashboard and drills into a county; city staff
 build and download the quarterly assessment workbook."""
 
-from io import StringIO
-
 import openpyxl
 import pytest
-from django.core.management import call_command
 
 from pairing.models import Region
 
@@ -14,8 +11,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 DEMO_PASSWORD = "Twinning@2024"
 
 
-def test_leader_dashboard_and_staff_assessment(page, live_server, login, screenshot, tmp_path):
-    call_command("seed_demo", "--branches", "150", "--seed", "1", stdout=StringIO())
+def test_leader_dashboard_and_staff_assessment(demo, page, live_server, login, screenshot, tmp_path):
+    demo(branches=150, seed=1)
     county = Region.objects.get(name="商城县")
 
     login(page, live_server, "leader_city", DEMO_PASSWORD)

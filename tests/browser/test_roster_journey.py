@@ -1,9 +1,6 @@
 """Onboarding a county: download the template, fill it, upload, read the preview, confirm."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from openpyxl import load_workbook
 
 from pairing.models import Branch
@@ -66,8 +63,8 @@ def fill_template(path):
     workbook.save(path)
 
 
-def test_county_staff_onboards_a_roster(page, live_server, login, screenshot, tmp_path):
-    call_command("seed_demo", "--branches", "0", "--seed", "1", stdout=StringIO(), stderr=StringIO())
+def test_county_staff_onboards_a_roster(demo, page, live_server, login, screenshot, tmp_path):
+    demo(branches=0, seed=1)
     login(page, live_server, "staff_county", DEMO_PASSWORD)
 
     page.goto(f"{live_server.url}/branches/")
@@ -102,8 +99,8 @@ def test_county_staff_onboards_a_roster(page, live_server, login, screenshot, tm
     screenshot(page, "roster-4-imported")
 
 
-def test_preview_with_errors_fits_a_phone(phone_page, live_server, login, screenshot, tmp_path):
-    call_command("seed_demo", "--branches", "0", "--seed", "1", stdout=StringIO(), stderr=StringIO())
+def test_preview_with_errors_fits_a_phone(demo, phone_page, live_server, login, screenshot, tmp_path):
+    demo(branches=0, seed=1)
     login(phone_page, live_server, "staff_county", DEMO_PASSWORD)
     roster = tmp_path / "roster.xlsx"
     phone_page.goto(f"{live_server.url}/branches/")

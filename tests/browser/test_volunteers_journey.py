@@ -1,10 +1,7 @@
 """双报到、双服务 in a browser: the community secretary publishes a project, the member claims it
 and logs hours, the community secretary verifies them; the member sees the verified hours."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from volunteers.choices import HourStatus
@@ -21,8 +18,8 @@ def logout(page):
     page.wait_for_load_state()
 
 
-def test_member_claims_logs_hours_and_the_community_verifies(page, phone_page, live_server, login, screenshot):
-    call_command("seed_demo", "--branches", "60", "--seed", "1", stdout=StringIO(), stderr=StringIO())
+def test_member_claims_logs_hours_and_the_community_verifies(demo, page, phone_page, live_server, login, screenshot):
+    demo(branches=60, seed=1)
     today = timezone.localdate().isoformat()
 
     # The community secretary publishes a project on the demand list.
@@ -115,8 +112,8 @@ def test_member_claims_logs_hours_and_the_community_verifies(page, phone_page, l
         ("member", "/volunteers/demands/", "project-list"),
     ],
 )
-def test_each_role_lands_on_a_real_page(page, live_server, login, screenshot, username, path, testid):
-    call_command("seed_demo", "--branches", "60", "--seed", "1", stdout=StringIO(), stderr=StringIO())
+def test_each_role_lands_on_a_real_page(demo, page, live_server, login, screenshot, username, path, testid):
+    demo(branches=60, seed=1)
     login(page, live_server, username, DEMO_PASSWORD)
     response = page.goto(f"{live_server.url}{path}")
     assert response.status == 200
