@@ -101,7 +101,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+# The client's address behind PROXY_COUNT reverse proxies, through django-ipware as django-axes
+# documents. Each proxy appends the address it saw to X-Forwarded-For, and the last proxy is
+# REMOTE_ADDR, so X-Forwarded-For lists PROXY_COUNT - 1 proxies after the client (ipware's proxy
+# count). Not strict: entries a client wrote itself stay on the left and are skipped. Without a
+# proxy the header is the client's own and is never read.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if PROXY_COUNT else ("REMOTE_ADDR",)
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1 if PROXY_COUNT else None
+IPWARE_STRICT = False
 
 # Content-Security-Policy: every script and style sheet is served from this origin (no CDN,
 # no inline script or handler); charts draw from JSON data blocks. Images may be data:/blob:
