@@ -179,7 +179,17 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
+    # Concurrent writers (a dozen claims or hour entries at once) wait their turn instead of failing
+    # with "database is locked": every transaction takes the write lock when it begins (IMMEDIATE;
+    # a deferred one that read first cannot wait for it), waits up to 20 s for it (timeout), and WAL
+    # lets pages read while one writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool("POSTGRES_JIT", False):
     # PostgreSQL's JIT compiles any statement whose estimated cost passes jit_above_cost; on this
     # portal's page and report queries that was 100-330 ms of compiling for queries that run in a few

@@ -31,5 +31,9 @@ def test_postgresql_connections_turn_jit_off_unless_asked():
     assert "options" not in _options(DATABASE_URL=url, POSTGRES_JIT="1")
 
 
-def test_sqlite_gets_a_busy_timeout_and_no_postgresql_options():
-    assert _options() == {"timeout": 20}
+def test_sqlite_writers_wait_for_each_other_and_get_no_postgresql_options():
+    assert _options() == {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
