@@ -9,6 +9,7 @@ Two shapes of the same code:
 
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 from celery.schedules import crontab
@@ -169,10 +170,25 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "twinning.wsgi.application"
 
-# Database: SQLite by default, PostgreSQL (or anything dj-database-url knows) by DATABASE_URL.
+
+def postgres_url_from_parts() -> str:
+    """A PostgreSQL URL from POSTGRES_HOST, _PORT, _DB, _USER and _PASSWORD (the compose file passes
+    these), each part quoted so that a password may hold any character (@ : / # % ...)."""
+    host = os.environ.get("POSTGRES_HOST", "")
+    if not host:
+        return ""
+    user = quote(os.environ.get("POSTGRES_USER", "twinning"), safe="")
+    password = quote(os.environ.get("POSTGRES_PASSWORD", ""), safe="")
+    name = quote(os.environ.get("POSTGRES_DB", "twinning"), safe="")
+    port = int(os.environ.get("POSTGRES_PORT", "5432"))
+    return f"postgres://{user}:{password}@{host}:{port}/{name}"
+
+
+# Database: DATABASE_URL (PostgreSQL or anything dj-database-url knows), else PostgreSQL from the
+# POSTGRES_* parts, else the SQLite file.
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        default=postgres_url_from_parts() or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
@@ -349,6 +365,9 @@ LOGGING = {
 
 # Twinning's own knobs.
 BRANCH_LIST_PAGE_SIZE = 50
+# /healthz shows its checks (database vendor, broker, workers) to staff and to callers sending
+# "Authorization: Bearer <HEALTHZ_TOKEN>"; everyone else gets only ok/degraded/down.
+HEALTHZ_TOKEN = os.environ.get("HEALTHZ_TOKEN", "")
 
 # JSON API (/api/v1/, twinning/api.py). Session (with CSRF) or token authentication
 # (``python manage.py drf_create_token <username>``); every viewset reads through the
