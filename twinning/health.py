@@ -2,11 +2,14 @@
 
 Answers 200 when the database works (the pages can serve), 503 when it does not; the
 queue and the workers are reported but only degrade the status, since pages keep working
-without them.
+without them. Anyone gets the status (ok, degraded, down); the checks behind it (database
+vendor, broker mode, worker count, errors) only staff and callers presenting HEALTHZ_TOKEN
+as ``Authorization: Bearer <token>``.
 """
 
 from __future__ import annotations
 
+import hmac
 import time
 
 from django.conf import settings
@@ -15,6 +18,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from pairing.scope import can_manage
 
 
 def _check(fn) -> dict:
@@ -73,4 +78,16 @@ def healthz(request):
         status = "ok"
     else:
         status = "degraded"
-    return JsonResponse({"status": status, "checks": checks}, status=503 if status == "down" else 200)
+    payload = {"status": status}
+    if _may_see_details(request, database_ok=checks["database"]["ok"]):
+        payload["checks"] = checks
+    return JsonResponse(payload, status=503 if status == "down" else 200)
+
+
+def _may_see_details(request, *, database_ok: bool) -> bool:
+    token = settings.HEALTHZ_TOKEN
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    if token and scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), token.encode()):
+        return True
+    # The user comes from the session in the database: without the database, only the token counts.
+    return database_ok and (request.user.is_staff or can_manage(request.user))

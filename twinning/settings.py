@@ -9,6 +9,7 @@ Two shapes of the same code:
 
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 from celery.schedules import crontab
@@ -101,7 +102,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+# The client's address behind PROXY_COUNT reverse proxies, through django-ipware as django-axes
+# documents. Each proxy appends the address it saw to X-Forwarded-For, and the last proxy is
+# REMOTE_ADDR, so X-Forwarded-For lists PROXY_COUNT - 1 proxies after the client (ipware's proxy
+# count). Not strict: entries a client wrote itself stay on the left and are skipped. Without a
+# proxy the header is the client's own and is never read.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if PROXY_COUNT else ("REMOTE_ADDR",)
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1 if PROXY_COUNT else None
+IPWARE_STRICT = False
 
 # Content-Security-Policy: every script and style sheet is served from this origin (no CDN,
 # no inline script or handler); charts draw from JSON data blocks. Images may be data:/blob:
@@ -161,17 +170,42 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "twinning.wsgi.application"
 
-# Database: SQLite by default, PostgreSQL (or anything dj-database-url knows) by DATABASE_URL.
+
+def postgres_url_from_parts() -> str:
+    """A PostgreSQL URL from POSTGRES_HOST, _PORT, _DB, _USER and _PASSWORD (the compose file passes
+    these), each part quoted so that a password may hold any character (@ : / # % ...)."""
+    host = os.environ.get("POSTGRES_HOST", "")
+    if not host:
+        return ""
+    user = quote(os.environ.get("POSTGRES_USER", "twinning"), safe="")
+    password = quote(os.environ.get("POSTGRES_PASSWORD", ""), safe="")
+    name = quote(os.environ.get("POSTGRES_DB", "twinning"), safe="")
+    port = int(os.environ.get("POSTGRES_PORT", "5432"))
+    return f"postgres://{user}:{password}@{host}:{port}/{name}"
+
+
+# Database: DATABASE_URL (PostgreSQL or anything dj-database-url knows), else PostgreSQL from the
+# POSTGRES_* parts, else the SQLite file.
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        default=postgres_url_from_parts() or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
+    # Concurrent writers (a dozen claims or hour entries at once) wait their turn instead of failing
+    # with "database is locked": every transaction takes the write lock when it begins (IMMEDIATE;
+    # a deferred one that read first cannot wait for it), waits up to 20 s for it (timeout), and WAL
+    # lets pages read while one writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool("POSTGRES_JIT", False):
     # PostgreSQL's JIT compiles any statement whose estimated cost passes jit_above_cost; on this
     # portal's page and report queries that was 100-330 ms of compiling for queries that run in a few
@@ -331,6 +365,9 @@ LOGGING = {
 
 # Twinning's own knobs.
 BRANCH_LIST_PAGE_SIZE = 50
+# /healthz shows its checks (database vendor, broker, workers) to staff and to callers sending
+# "Authorization: Bearer <HEALTHZ_TOKEN>"; everyone else gets only ok/degraded/down.
+HEALTHZ_TOKEN = os.environ.get("HEALTHZ_TOKEN", "")
 
 # JSON API (/api/v1/, twinning/api.py). Session (with CSRF) or token authentication
 # (``python manage.py drf_create_token <username>``); every viewset reads through the

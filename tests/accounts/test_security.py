@@ -1,6 +1,7 @@
 """Login lockout, security headers and the deployment checklist."""
 
 import os
+import runpy
 import secrets
 import subprocess
 import sys
@@ -86,3 +87,60 @@ def test_check_deploy_is_clean_under_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+PROXY = "172.18.0.5"  # the reverse proxy: every request behind it arrives from this address
+
+
+@pytest.fixture
+def proxies(settings, monkeypatch):
+    """Apply the client-address settings that twinning/settings.py derives from PROXY_COUNT."""
+
+    def configure(count: int) -> None:
+        monkeypatch.setenv("PROXY_COUNT", str(count))
+        fresh = runpy.run_path(str(ROOT / "twinning" / "settings.py"))
+        for name, value in fresh.items():
+            if name.startswith(("AXES_IPWARE_", "IPWARE_")):
+                setattr(settings, name, value)
+        settings.AXES_ENABLED = True
+        settings.AXES_FAILURE_LIMIT = 5
+
+    return configure
+
+
+def attempt_via(client, username, password, forwarded_for, remote=PROXY):
+    return client.post(
+        reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=remote,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_one_proxy_a_clients_failures_lock_that_client_only(client, proxies):
+    proxies(1)
+    clerk = UserFactory.staff(region=RegionFactory(city=True))
+    for _ in range(5):
+        attempt_via(client, clerk.username, "wrong", "10.1.1.1")
+    assert attempt_via(client, clerk.username, PASSWORD, "10.1.1.1").status_code == 429
+    # the same account from another client behind the same proxy still gets in
+    assert attempt_via(client, clerk.username, PASSWORD, "10.2.2.2").status_code == 302
+
+
+def test_behind_one_proxy_addresses_the_client_prepends_are_ignored(client, proxies):
+    proxies(1)
+    clerk = UserFactory.staff(region=RegionFactory(city=True))
+    # the proxy appends the address it saw; whatever the client sent itself stays on the left
+    for n in range(5):
+        attempt_via(client, clerk.username, "wrong", f"192.0.2.{n}, 10.1.1.1")
+    assert attempt_via(client, clerk.username, PASSWORD, "192.0.2.99, 10.1.1.1").status_code == 429
+    assert attempt_via(client, clerk.username, PASSWORD, "10.2.2.2").status_code == 302
+
+
+def test_without_a_proxy_a_forged_forwarded_for_is_not_trusted(client, proxies):
+    proxies(0)
+    clerk = UserFactory.staff(region=RegionFactory(city=True))
+    for n in range(5):
+        attempt_via(client, clerk.username, "wrong", f"10.9.0.{n}", remote="198.51.100.7")
+    locked = attempt_via(client, clerk.username, PASSWORD, "10.9.0.99", remote="198.51.100.7")
+    assert locked.status_code == 429

@@ -64,7 +64,10 @@ class Browser:
 
 
 def _health() -> dict:
-    status, body, _, _ = Browser().request("/healthz")
+    """/healthz with its checks: .ci/run exports the token the server was started with."""
+    token = os.environ.get("HEALTHZ_TOKEN", "")
+    assert token, "HEALTHZ_TOKEN not set (.ci/run exports it)"
+    status, body, _, _ = Browser().request("/healthz", headers={"Authorization": f"Bearer {token}"})
     assert status == 200, body[:500]
     return json.loads(body)
 
@@ -95,6 +98,10 @@ class TestHealthy:
         assert checks["broker"]["ok"] and checks["broker"]["mode"] == "redis"
         assert checks["cache"]["ok"]
         assert checks["workers"]["ok"] and checks["workers"]["count"] >= 1
+
+    def test_healthz_tells_anonymous_callers_the_status_only(self):
+        status, body, _, _ = Browser().request("/healthz")
+        assert status == 200 and json.loads(body) == {"status": _health()["status"]}, body[:500]
 
     def test_pages_render_for_a_logged_in_user(self, browser):
         for path in PAGES:
@@ -141,6 +148,8 @@ class TestRedisDown:
         assert payload["checks"]["database"]["ok"] is True
         assert payload["checks"]["broker"]["ok"] is False
         assert payload["checks"]["cache"]["ok"] is False
+        status, body, _, _ = Browser().request("/healthz")
+        assert status == 200 and json.loads(body) == {"status": "degraded"}, body[:500]
 
     def test_login_and_pages_still_work(self, browser):
         for path in PAGES:
