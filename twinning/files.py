@@ -91,7 +91,7 @@ class Accept:
 
     extensions: frozenset[str]
     refusal: str
-    too_large: str | None = None  # the upload point's own words; ``%(name)s``, ``%(limit)d`` (MB)
+    too_large: str | None = None  # the upload point's own words; ``%(name)s``, ``%(max)d`` (MB)
 
 
 IMAGES = Accept(
@@ -147,8 +147,8 @@ def upload_check(upload, *, accept: Accept) -> CheckedFile:
 
 def _read(upload, *, name: str, accept: Accept) -> bytes:
     limit = MAX_FILE_BYTES
-    message = accept.too_large or _("文件“%(name)s”太大，上限为 %(limit)d MB。")
-    too_large = ValidationError(message, params={"name": name, "limit": limit // 2**20}, code="too_large")
+    message = accept.too_large or _("文件“%(name)s”太大，上限为 %(max)d MB。")
+    too_large = ValidationError(message, params={"name": name, "max": limit // 2**20}, code="too_large")
     if getattr(upload, "size", None) is not None and upload.size > limit:
         raise too_large
     upload.seek(0)
@@ -328,5 +328,7 @@ def _download_name(name: str, extension: str) -> str:
     """The offered name ends in the served type's extension (an uploader's "x.html" is offered as "x.pdf")."""
     if extension not in CONTENT_TYPES:
         return name
-    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stem, dot, suffix = name.rpartition(".")
+    if not (dot and suffix.isalnum() and len(suffix) <= 5):
+        stem = name
     return f"{stem or 'file'}.{extension}"
