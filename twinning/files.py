@@ -329,6 +329,6 @@ def _download_name(name: str, extension: str) -> str:
     if extension not in CONTENT_TYPES:
         return name
     stem, dot, suffix = name.rpartition(".")
-    if not (dot and suffix.isalnum() and len(suffix) <= 5):
+    if not (dot and suffix.isalnum() and not suffix.isdigit() and len(suffix) <= 5):
         stem = name
     return f"{stem or 'file'}.{extension}"
