@@ -204,8 +204,8 @@ def _pdf_checked(data: bytes, *, refused: ValidationError) -> bytes:
 
 def _image_reencoded(data: bytes, *, name: str, accept: Accept, refused: ValidationError) -> CheckedFile:
     too_many_pixels = ValidationError(
-        _("图片“%(name)s”像素过大（超过 %(n)d 万像素），请缩小后再上传。"),
-        params={"name": name, "n": MAX_PIXELS // 10_000},
+        _("图片“%(name)s”像素过大（超过 %(mp)d 百万像素），请缩小后再上传。"),
+        params={"name": name, "mp": MAX_PIXELS // 1_000_000},
         code="too_many_pixels",
     )
     try:
