@@ -42,7 +42,7 @@ from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 # Decompression bombs: refuse images with more pixels than a 50-megapixel camera makes.
@@ -183,7 +183,7 @@ def _zip_kind(data: bytes) -> str | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+    except Exception:  # noqa: BLE001 - a malformed zip (BadZipFile, struct.error, ...) is not a document
         return None
     if "[Content_Types].xml" not in names:
         return None
@@ -220,10 +220,20 @@ def _image_reencoded(data: bytes, *, name: str, accept: Accept, refused: Validat
                 image = ImageOps.exif_transpose(source)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise too_many_pixels from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, KeyError) as exc:
+    except ValidationError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever a decoder raises on hostile bytes, it is not an image
         raise refused from exc
     if extension not in accept.extensions:
         raise refused
+    try:
+        encoded = _encoded(image, out_format)
+    except Exception as exc:  # noqa: BLE001 - an image mode the encoder cannot take is refused, not a 500
+        raise refused from exc
+    return CheckedFile(name=name, data=encoded, extension=extension, width=image.width, height=image.height)
+
+
+def _encoded(image: Image.Image, out_format: str) -> bytes:
     if out_format == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     elif "transparency" in image.info:  # a palette's transparency lives in info: make it pixels
@@ -231,7 +241,7 @@ def _image_reencoded(data: bytes, *, name: str, accept: Accept, refused: Validat
     image.info = {}  # no comment, EXIF, XMP or ICC block is written back: pixels only
     out = io.BytesIO()
     image.save(out, format=out_format, **SAVE_OPTIONS[out_format])
-    return CheckedFile(name=name, data=out.getvalue(), extension=extension, width=image.width, height=image.height)
+    return out.getvalue()
 
 
 def _decoders() -> list[str]:
