@@ -305,8 +305,12 @@ def pairing_agreement_upload(*, pairing: Pairing, acting_user, upload) -> Pairin
         raise ValidationError({"agreement": exc.error_list}) from exc
     old_name = pairing.agreement.name if pairing.agreement else ""
     storage = pairing.agreement.storage
-    with files.files_written("pairing/agreements") as writer, transaction.atomic():
-        pairing.agreement = writer.save(checked)
-        transaction.on_commit(lambda: old_name and storage.delete(old_name))
-        _save(pairing, acting_user, _("上传联建协议"), ["agreement"])
+    try:
+        with files.files_written("pairing/agreements") as writer, transaction.atomic():
+            pairing.agreement = writer.save(checked)
+            transaction.on_commit(lambda: old_name and storage.delete(old_name))
+            _save(pairing, acting_user, _("上传联建协议"), ["agreement"])
+    except BaseException:
+        pairing.agreement = old_name  # the new file is gone: the page keeps showing the old one
+        raise
     return pairing
