@@ -169,7 +169,7 @@ def registration_decide(request, pk: int):
 def registration_agreement(request, pk: int):
     """The co-building agreement, served only to whoever may see the registration."""
     registration = selectors.registration_get(user=request.user, pk=pk)
-    return files.file_response(registration.agreement)
+    return files.file_response(registration.agreement, download_name=_("共驻共建协议"))
 
 
 # --- demand list and claims --------------------------------------------------------------------
