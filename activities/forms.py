@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from twinning.files import MAX_FILE_BYTES
+
 from .choices import ActivityKind, Half, TaskProgress
-from .uploads import MAX_ATTACHMENT_BYTES, MAX_IMAGE_BYTES
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -18,7 +19,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Several files under one name; content checks are the service's (uploads.py)."""
+    """Several files under one name; content checks are the service's (twinning/files.py)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput())
@@ -40,7 +41,7 @@ def _photo_field(label):
         label=label,
         widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment", "multiple": True}),
         help_text=lazy(
-            lambda: _("可直接拍照，可多选；JPG/PNG/WebP，每张不超过 %(mb)d MB。") % {"mb": MAX_IMAGE_BYTES // 2**20},
+            lambda: _("可直接拍照，可多选；JPG/PNG/WebP，每张不超过 %(mb)d MB。") % {"mb": MAX_FILE_BYTES // 2**20},
             str,
         )(),
     )
@@ -83,9 +84,7 @@ class ThemeDayForm(BootstrapWidgets, forms.Form):
     attachments = MultipleFileField(
         label=_("附件（可选）"),
         widget=MultipleFileInput(attrs={"accept": ".pdf,.doc,.docx,.xls,.xlsx", "multiple": True}),
-        help_text=lazy(
-            lambda: _("PDF、Word、Excel，每个不超过 %(mb)d MB。") % {"mb": MAX_ATTACHMENT_BYTES // 2**20}, str
-        )(),
+        help_text=lazy(lambda: _("PDF、Word、Excel，每个不超过 %(mb)d MB。") % {"mb": MAX_FILE_BYTES // 2**20}, str)(),
     )
 
     def __init__(self, *args, pairing, **kwargs):

@@ -22,6 +22,7 @@ from accounts.services import notice_send, notice_send_to_branch
 from pairing.choices import BRANCH_SCOPED_ROLES
 from pairing.models import Branch, Pairing, PairingStatus, Region
 from pairing.roster.bulk import insert_with_history
+from twinning import files
 
 from . import uploads
 from .choices import ActivityKind, Half, TaskProgress, ThemeDayStatus
@@ -115,7 +116,7 @@ def _store_files(writer, *, theme_day: ThemeDay, photos, documents, user) -> Non
         [
             ThemeDayAttachment(
                 theme_day=theme_day,
-                file=writer.save(d.data, d.extension),
+                file=writer.save(d),
                 original_name=d.name,
                 size=len(d.data),
                 uploaded_by=user,
@@ -220,7 +221,7 @@ def theme_day_record(
     if errors:
         raise ValidationError(errors)
 
-    with uploads.files_written("theme_days") as writer, transaction.atomic():
+    with files.files_written("activities/theme_days") as writer, transaction.atomic():
         theme_day = ThemeDay(
             pairing=pairing,
             recorded_by_branch=side,
@@ -272,7 +273,7 @@ def theme_day_update(*, theme_day: ThemeDay, acting_user: User, data: dict, phot
     changed = [f for f in THEME_DAY_FIELDS if getattr(theme_day, f) != merged[f]]
     if not changed and not checked_photos and not checked_docs:
         return theme_day
-    with uploads.files_written("theme_days") as writer, transaction.atomic():
+    with files.files_written("activities/theme_days") as writer, transaction.atomic():
         locked = ThemeDay.objects.select_for_update().get(pk=theme_day.pk)
         for f in changed:
             setattr(locked, f, merged[f])
@@ -477,7 +478,7 @@ def key_task_report_save(
         raise ValidationError({"photos": exc.error_list}) from exc
     if status not in TaskProgress.values:
         raise ValidationError({"status": _("请选择进展。")})
-    with uploads.files_written("key_tasks") as writer, transaction.atomic():
+    with files.files_written("activities/key_tasks") as writer, transaction.atomic():
         report = KeyTaskReport.objects.select_for_update().filter(task=task, pairing=pairing).first()
         if report is None:
             report = KeyTaskReport(task=task, pairing=pairing)

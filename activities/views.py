@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import mimetypes
-import os
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms.renderers import Jinja2 as Jinja2Widgets
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +17,7 @@ from pairing import scope
 from pairing.choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES
 from pairing.keyset import Page, cursors, keyset_page, page_query
 from pairing.selectors import counties_visible, regions_visible
+from twinning import files
 from twinning.rows import choice_labels, url_prefix
 
 from . import selectors, services
@@ -73,19 +71,9 @@ def _paged(context: dict, request) -> dict:
     return {**context, "query": page_query(request.GET)}
 
 
-def _serve(field_file, name: str | None = None, *, inline: bool = True) -> FileResponse:
-    try:
-        handle = field_file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    filename = name or os.path.basename(field_file.name)
-    # The type comes from the stored name (its extension was set from the detected format),
-    # never from the uploader's file name.
-    content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
-    response = FileResponse(handle, as_attachment=not inline, filename=filename, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+def _serve(field_file, name: str = ""):
+    # A stored photo or attachment never changes: the browser may keep it for an hour.
+    return files.file_response(field_file, download_name=name, max_age=3600)
 
 
 # --- overview and theme days -----------------------------------------------------------------
@@ -237,7 +225,7 @@ def theme_day_photo(request, pk: int, variant: str = "display"):
 @login_required
 def theme_day_attachment(request, pk: int):
     attachment = selectors.theme_day_attachment_get(user=request.user, pk=pk)
-    return _serve(attachment.file, attachment.original_name, inline=False)
+    return _serve(attachment.file, attachment.original_name)
 
 
 # --- other joint activities ------------------------------------------------------------------

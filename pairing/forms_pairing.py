@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from . import selectors, selectors_pairing
 from .models import Branch, PairingMethod, PairingStatus
-from .services.pairings import AGREEMENT_MAX_BYTES
 
 SEED_MAX = 10**9
 
@@ -130,9 +129,3 @@ class AgreementForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(_("上传"))
-
-    def clean_agreement(self):
-        upload = self.cleaned_data["agreement"]
-        if upload.size > AGREEMENT_MAX_BYTES:
-            raise forms.ValidationError(_("文件不能超过 10 MB。"))
-        return upload

@@ -1,11 +1,18 @@
-"""The roster upload form: a size limit and an extension hint; the content is checked by the reader."""
+"""The roster upload form: the one upload check (size, a real xlsx workbook) with the roster's own words,
+and an extension hint; the rows are checked by the reader."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .roster.imports import MAX_UPLOAD_BYTES
+from twinning import files
+
+ROSTERS = files.Accept(
+    frozenset({"xlsx"}),
+    _("该文件不是 Excel 工作簿（.xlsx），请用 Excel 或 WPS 另存为 .xlsx 后再上传。"),
+    too_large=_("文件超过 %(max)d MB 的上限，请分批导入。"),
+)
 
 
 class RosterUploadForm(forms.Form):
@@ -19,10 +26,7 @@ class RosterUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("文件超过 %(max)d MB 的上限，请分批导入。") % {"max": MAX_UPLOAD_BYTES // (1024 * 1024)}
-            )
         if not upload.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件（旧版 .xls 请先另存为 .xlsx）。"))
+        files.upload_check(upload, accept=ROSTERS)
         return upload

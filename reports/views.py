@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from pairing import scope
 from pairing.choices import RegionLevel
 from pairing.models import Region
+from twinning import files
 from twinning.memo import ProcessMemo
 
 from . import selectors
@@ -261,9 +262,7 @@ def assessment_detail(request, pk: int):
 def assessment_download(request, pk: int):
     """The workbook, through the scope rule; the file is never under a public URL."""
     export = get_object_or_404(selectors.assessment_exports(user=request.user), pk=pk, status="done")
-    if not export.file:
-        raise Http404
-    return FileResponse(export.file.open("rb"), as_attachment=True, filename=assessment.export_filename(export))
+    return files.file_response(export.file, download_name=assessment.export_filename(export))
 
 
 @dashboard_required

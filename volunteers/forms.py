@@ -6,7 +6,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+
+from twinning.files import MAX_FILE_BYTES
 
 from .models import Project, Whistle, Wish
 
@@ -95,7 +98,10 @@ class WishFulfilForm(_CrispyMixin, forms.Form):
     submit_label = _("提交圆梦情况")
 
     note = forms.CharField(label=_("圆梦情况"), widget=forms.Textarea(attrs={"rows": 3}))
-    photo = forms.FileField(label=_("圆梦照片"), help_text=_("JPG 或 PNG，不超过 5 MB"))
+    photo = forms.FileField(
+        label=_("圆梦照片"),
+        help_text=lazy(lambda: _("JPG、PNG 或 WebP 照片，不超过 %(mb)d MB") % {"mb": MAX_FILE_BYTES // 2**20}, str)(),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,21 +9,19 @@ records their own hours.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from accounts.models import User
 from accounts.services import notice_send
 from pairing.choices import HELPER_KINDS, BranchKind, Role
 from pairing.models import Branch
+from twinning import files
 
 from .choices import (
     Claimants,
@@ -36,9 +34,6 @@ from .choices import (
 )
 from .models import Claim, HourEntry, Project, Registration, Whistle, WhistleResponse, Wish
 
-IMAGE_MAX_BYTES = 5 * 1024 * 1024
-AGREEMENT_MAX_BYTES = 10 * 1024 * 1024
-IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 DAY_MINUTES = 24 * 60
 
 
@@ -67,52 +62,12 @@ def _require_community(community: Branch) -> None:
         raise ValidationError({"community": _("请选择社区党组织。")})
 
 
-def validate_image(upload, *, field: str = "photo") -> None:
-    """An uploaded photo: at most 5 MB and a picture Pillow can read."""
-    if upload.size > IMAGE_MAX_BYTES:
-        raise ValidationError({field: _("照片不能超过 5 MB。")})
+def _file_checked(upload, *, accept: files.Accept, field: str) -> files.CheckedFile:
+    """An uploaded file checked by content (an image re-encoded); errors under ``field``."""
     try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
-        raise ValidationError({field: _("无法识别的图片文件，请上传 JPG 或 PNG 照片。")})
-    finally:
-        upload.seek(0)
-    if kind not in IMAGE_FORMATS:
-        raise ValidationError({field: _("请上传 JPG、PNG、GIF 或 WEBP 格式的照片。")})
-
-
-def validate_agreement(upload) -> None:
-    """A signed agreement: a PDF or a photo of the paper, at most 10 MB."""
-    if upload.size > AGREEMENT_MAX_BYTES:
-        raise ValidationError({"agreement": _("协议文件不能超过 10 MB。")})
-    upload.seek(0)
-    head = upload.read(5)
-    upload.seek(0)
-    if head == b"%PDF-":
-        return
-    try:
-        validate_image(upload, field="agreement")
-    except ValidationError:
-        raise ValidationError({"agreement": _("协议请上传 PDF 文件或清晰的照片（JPG/PNG）。")})
-
-
-def _cleaning_up_files(instance, *fields: str) -> Callable:
-    """Run a write; if it fails after a file was stored, delete the file so nothing is half-written."""
-
-    def run(write: Callable):
-        try:
-            return write()
-        except BaseException:
-            for name in fields:
-                stored = getattr(instance, name)
-                if stored and stored.name and default_storage.exists(stored.name):
-                    default_storage.delete(stored.name)
-            raise
-
-    return run
+        return files.upload_check(upload, accept=accept)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.error_list}) from exc
 
 
 # --- registrations (报到) -----------------------------------------------------------------------
@@ -166,21 +121,16 @@ def registration_unit_create(*, acting_user: User, community: Branch, agreement=
     if acting_user.role != Role.SECRETARY or branch is None or branch.kind not in HELPER_KINDS:
         raise PermissionDenied(_("只有机关、企事业单位党支部书记可以代表单位报到。"))
     _require_community(community)
-    if agreement:
-        validate_agreement(agreement)
+    checked = _file_checked(agreement, accept=files.AGREEMENTS, field="agreement") if agreement else None
     registration = Registration(
         kind=RegistrationKind.UNIT, community=community, branch=branch, registered_by=acting_user
     )
-    if agreement:
-        registration.agreement = agreement
     registration._history_user = acting_user
-
-    def write():
-        with transaction.atomic():
-            registration.save()
-
     try:
-        _cleaning_up_files(registration, "agreement")(write)
+        with files.files_written("volunteers/agreements") as writer, transaction.atomic():
+            if checked:
+                registration.agreement = writer.save(checked)
+            registration.save()
     except IntegrityError:
         raise ValidationError({"community": _("本单位已在该社区报到（或正在审核）。")})
     _notify_community(
@@ -356,30 +306,18 @@ def wish_fulfil(*, wish: Wish, member: User, note: str, photo=None) -> Wish:
         raise ValidationError({"note": _("请填写圆梦情况。")})
     if not photo:
         raise ValidationError({"photo": _("请上传圆梦照片。")})
-    validate_image(photo)
-
-    def write():
-        with transaction.atomic():
-            locked = Wish.objects.select_for_update().get(pk=wish.pk)
-            if locked.status != WishStatus.CLAIMED:
-                raise ValidationError(_("该微心愿当前不能提交圆梦情况。"))
-            locked.photo = photo
-            locked.fulfil_note = note.strip()
-            locked.status = WishStatus.FULFILLED
-            locked.fulfilled_at = timezone.now()
-            locked._history_user = member
-            holder["wish"] = locked
-            locked.save(update_fields=["photo", "fulfil_note", "status", "fulfilled_at"])
-            return locked
-
-    holder: dict = {}
-    try:
-        return write()
-    except BaseException:
-        stored = holder.get("wish")
-        if stored is not None and stored.photo and stored.photo.name and default_storage.exists(stored.photo.name):
-            default_storage.delete(stored.photo.name)
-        raise
+    checked = _file_checked(photo, accept=files.IMAGES, field="photo")
+    with files.files_written("volunteers/wishes") as writer, transaction.atomic():
+        locked = Wish.objects.select_for_update().get(pk=wish.pk)
+        if locked.status != WishStatus.CLAIMED:
+            raise ValidationError(_("该微心愿当前不能提交圆梦情况。"))
+        locked.photo = writer.save(checked)
+        locked.fulfil_note = note.strip()
+        locked.status = WishStatus.FULFILLED
+        locked.fulfilled_at = timezone.now()
+        locked._history_user = member
+        locked.save(update_fields=["photo", "fulfil_note", "status", "fulfilled_at"])
+    return locked
 
 
 @transaction.atomic

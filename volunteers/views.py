@@ -10,13 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pairing.choices import HELPER_KINDS, REGION_SCOPED_ROLES, Role
+from twinning import files
 
 from . import selectors, services
 from .choices import MEMBER_QUARTER_TARGET_HOURS, HourStatus, OpenClosed, RegistrationStatus, WishStatus
@@ -46,16 +47,6 @@ def _apply_error(form, exc: ValidationError) -> None:
 
 def _flash_error(request, exc: ValidationError) -> None:
     messages.error(request, "；".join(exc.messages))
-
-
-def _serve(field, *, download_name: str):
-    if not field or not field.name:
-        raise Http404
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:
-        raise Http404
-    return FileResponse(handle, filename=download_name or field.name.rsplit("/", 1)[-1])
 
 
 # --- landing and community pages ---------------------------------------------------------------
@@ -178,7 +169,7 @@ def registration_decide(request, pk: int):
 def registration_agreement(request, pk: int):
     """The co-building agreement, served only to whoever may see the registration."""
     registration = selectors.registration_get(user=request.user, pk=pk)
-    return _serve(registration.agreement, download_name="")
+    return files.file_response(registration.agreement, download_name=_("共驻共建协议"))
 
 
 # --- demand list and claims --------------------------------------------------------------------
@@ -377,7 +368,7 @@ def wish_confirm(request, pk: int):
 @login_required
 def wish_photo(request, pk: int):
     wish = selectors.wish_get(user=request.user, pk=pk)
-    return _serve(wish.photo, download_name="")
+    return files.file_response(wish.photo)
 
 
 # --- whistles ----------------------------------------------------------------------------------

@@ -27,12 +27,14 @@ from openpyxl.reader.excel import ExcelReader
 from openpyxl.worksheet import _reader as openpyxl_reader
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+from twinning import files
+
 from ..forms import PHONE_RE
 from . import columns as c
 
 logger = logging.getLogger(__name__)
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_UPLOAD_BYTES = files.MAX_FILE_BYTES  # the one upload limit
 MAX_PARTS = 200
 MAX_PART_BYTES = 256 * 1024 * 1024
 MAX_TOTAL_BYTES = 512 * 1024 * 1024

@@ -11,7 +11,6 @@ becomes a clear Chinese message and nothing is half-written.
 from __future__ import annotations
 
 import datetime
-import io
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -19,12 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from twinning import files
+
 from .. import scope
 from ..choices import HELPER_KINDS, PARTNER_KINDS
 from ..models import Branch, Pairing, PairingCampaign, PairingMethod, PairingStatus, Region
 
-AGREEMENT_MAX_BYTES = 10 * 1024 * 1024
-AGREEMENT_IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 RACE_MESSAGE = gettext_lazy("有人刚刚修改了这些支部的结对，请刷新页面后重试。")
 
 
@@ -293,45 +292,25 @@ def pairing_people_update(*, pairing: Pairing, acting_user, data: dict) -> Pairi
     return pairing
 
 
-def agreement_validate(upload) -> str:
-    """Check an uploaded agreement (PDF or JPEG/PNG/WebP, ≤ 10 MB); return the file extension to store."""
-    if upload.size > AGREEMENT_MAX_BYTES:
-        raise ValidationError({"agreement": _("文件不能超过 10 MB。")})
-    upload.seek(0)
-    head = upload.read(5)
-    upload.seek(0)
-    if head == b"%PDF-":
-        return "pdf"
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        data = upload.read()
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError({"agreement": _("请上传 PDF 文件或 JPG/PNG 图片。")})
-    finally:
-        upload.seek(0)
-    if kind not in AGREEMENT_IMAGE_FORMATS:
-        raise ValidationError({"agreement": _("请上传 PDF 文件或 JPG/PNG 图片。")})
-    return AGREEMENT_IMAGE_FORMATS[kind]
-
-
-@transaction.atomic
 def pairing_agreement_upload(*, pairing: Pairing, acting_user, upload) -> Pairing:
-    """Attach the signed co-building agreement (联建协议). Rejected files are never stored."""
+    """Attach the signed co-building agreement (联建协议): a PDF or a photo (``files.AGREEMENTS``).
+
+    Rejected files are never stored; the file of a failed write is deleted, the replaced one once committed.
+    """
     require_manager(acting_user)
     require_branches_in_scope(acting_user, pairing.helper, pairing.partner)
-    ext = agreement_validate(upload)
-    old_name = pairing.agreement.name if pairing.agreement else ""
-    pairing.agreement.save(f"pairing-{pairing.pk}.{ext}", upload, save=False)
-    new_name = pairing.agreement.name
-    storage = pairing.agreement.storage
-    transaction.on_commit(lambda: old_name and old_name != new_name and storage.delete(old_name))
     try:
-        _save(pairing, acting_user, _("上传联建协议"), ["agreement"])
-    except ValidationError:
-        storage.delete(new_name)
+        checked = files.upload_check(upload, accept=files.AGREEMENTS)
+    except ValidationError as exc:
+        raise ValidationError({"agreement": exc.error_list}) from exc
+    old_name = pairing.agreement.name if pairing.agreement else ""
+    storage = pairing.agreement.storage
+    try:
+        with files.files_written("pairing/agreements") as writer, transaction.atomic():
+            pairing.agreement = writer.save(checked)
+            transaction.on_commit(lambda: old_name and storage.delete(old_name))
+            _save(pairing, acting_user, _("上传联建协议"), ["agreement"])
+    except BaseException:
+        pairing.agreement = old_name  # the new file is gone: the page keeps showing the old one
         raise
     return pairing

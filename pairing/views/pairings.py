@@ -6,19 +6,17 @@ Staff manage; leaders and secretaries read (write views answer them 403).
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from twinning import files
 from twinning.rows import choice_labels, url_prefix
 
 from .. import scope, selectors_pairing
@@ -139,15 +137,10 @@ def pairing_detail(request, pk: int):
 def pairing_agreement(request, pk: int):
     """The signed agreement, served only to users who may see the pairing (never from /media/)."""
     pairing = selectors_pairing.pairing_get(user=request.user, pk=pk)
-    if not pairing.agreement:
-        raise Http404
-    try:
-        handle = pairing.agreement.open("rb")
-    except FileNotFoundError:
-        raise Http404
-    content_type = mimetypes.guess_type(pairing.agreement.name)[0] or "application/octet-stream"
-    filename = f"联建协议-{pairing.helper.code}-{pairing.partner.code}{pairing.agreement.name[pairing.agreement.name.rfind('.') :]}"
-    return FileResponse(handle, content_type=content_type, filename=filename)
+    # The file's type (and so the name's extension) comes from the stored name.
+    return files.file_response(
+        pairing.agreement, download_name=f"联建协议-{pairing.helper.code}-{pairing.partner.code}"
+    )
 
 
 def _post_action(request, pk: int, form_name: str, form, call, success: str):

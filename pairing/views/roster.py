@@ -7,11 +7,13 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from twinning import files
 
 from .. import selectors, selectors_roster
 from ..filters import BranchFilter
@@ -21,7 +23,6 @@ from ..roster.imports import MAX_UPLOAD_BYTES
 from ..services import roster as services
 from .registry import manager_required
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "roster_uploads"
 # Multipart overhead allowed on top of the file itself before the body is refused unread.
 REQUEST_SLACK = 64 * 1024
@@ -29,9 +30,9 @@ ERROR_LIMIT = services.ERROR_LIMIT
 RECENT_RUNS = 5
 
 
-def _xlsx_response(fileobj, filename: str) -> FileResponse:
+def _xlsx_response(fileobj, filename: str):
     fileobj.seek(0)
-    return FileResponse(fileobj, as_attachment=True, filename=filename, content_type=XLSX)
+    return files.file_response(fileobj, download_name=filename)
 
 
 @manager_required

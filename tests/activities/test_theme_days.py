@@ -18,6 +18,8 @@ from accounts.models import Notice
 from activities import services, uploads
 from activities.choices import ThemeDayStatus
 from activities.models import ThemeDay, ThemeDayPhoto
+from tests.uploads import pdf_bytes
+from twinning import files
 
 from .conftest import image_upload, stored_files
 
@@ -148,15 +150,16 @@ def test_a_small_upright_jpeg_is_its_own_page_copy(world, _isolated_media_root, 
     assert callbacks == [] and len(stored_files(_isolated_media_root)) == 1
 
 
-def test_a_turned_phone_photo_gets_an_upright_copy(world, _isolated_media_root, django_capture_on_commit_callbacks):
+def test_a_turned_phone_photo_is_stored_upright(world, _isolated_media_root, django_capture_on_commit_callbacks):
     exif = Image.Exif()
-    exif[uploads.EXIF_ORIENTATION] = 6  # stored sideways: shown turned 90°
+    exif[0x0112] = 6  # EXIF orientation: stored sideways, shown turned 90°
     out = io.BytesIO()
     Image.new("RGB", (800, 600), (10, 20, 30)).save(out, format="JPEG", exif=exif)
     with django_capture_on_commit_callbacks(execute=True):
         day = record(world, photos=[SimpleUploadedFile("turned.jpg", out.getvalue(), content_type="image/jpeg")])
     photo = day.photos.get()
-    assert photo.display.name != photo.original.name
+    # Turned when it was re-encoded on upload: the stored photo is upright, and small enough to be its page copy.
+    assert (photo.width, photo.height) == (600, 800) and photo.display.name == photo.original.name
     with default_storage.open(photo.display.name) as fh:
         assert Image.open(fh).size == (600, 800)
 
@@ -242,7 +245,7 @@ def test_non_image_is_refused_and_nothing_stored(world, _isolated_media_root):
 
 
 def test_image_over_the_limit_is_refused(world, _isolated_media_root, monkeypatch):
-    monkeypatch.setattr(uploads, "MAX_IMAGE_BYTES", 10_000)
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 10_000)
     with pytest.raises(ValidationError) as exc:
         record(world, photos=[image_upload(size=(1500, 1500), color=None)])
     assert "太大" in exc.value.message_dict["photos"][0] or "上限" in exc.value.message_dict["photos"][0]
@@ -254,9 +257,7 @@ def test_attachment_type_is_checked(world, _isolated_media_root):
     with pytest.raises(ValidationError) as exc:
         record(world, attachments=[exe])
     assert "不符" in exc.value.message_dict["attachments"][0]
-    day = record(
-        world, attachments=[SimpleUploadedFile("签到表.pdf", b"%PDF-1.4 minimal", content_type="application/pdf")]
-    )
+    day = record(world, attachments=[SimpleUploadedFile("签到表.pdf", pdf_bytes(), content_type="application/pdf")])
     assert day.attachments.get().original_name == "签到表.pdf"
 
 
@@ -275,4 +276,4 @@ def test_large_image_bytes_checked_even_when_size_is_unknown(world):
     data = io.BytesIO(b"x" * 20)
     upload = SimpleUploadedFile("x.jpg", data.getvalue())
     with pytest.raises(ValidationError):
-        uploads.image_check(upload)
+        files.upload_check(upload, accept=files.IMAGES)

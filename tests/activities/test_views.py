@@ -11,6 +11,7 @@ from django.utils import timezone
 from activities import services
 from activities.choices import ThemeDayStatus
 from activities.models import KeyTask, ThemeDay
+from tests.uploads import pdf_bytes
 
 from .conftest import image_upload
 
@@ -138,7 +139,7 @@ def test_detail_page_shows_files_reviewer_and_history_in_five_queries(client, wo
         place="村部",
         helper_attendance=8,
         photos=[image_upload("a.jpg"), image_upload("b.png")],
-        attachments=[SimpleUploadedFile("签到表.pdf", b"%PDF-1.4 minimal", content_type="application/pdf")],
+        attachments=[SimpleUploadedFile("签到表.pdf", pdf_bytes(), content_type="application/pdf")],
     )
     services.theme_day_confirm(theme_day=day, acting_user=world.partner_sec)
     client.force_login(world.partner_sec)

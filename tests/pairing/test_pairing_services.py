@@ -13,6 +13,7 @@ from PIL import Image
 from pairing.models import Pairing, PairingStatus
 from pairing.services import pairings as services
 from tests.factories import UserFactory
+from tests.uploads import pdf_bytes
 
 from .test_pairing_fixtures import make_world, partner, staff
 
@@ -158,7 +159,7 @@ def _png(size=(40, 30)) -> bytes:
 def test_agreement_upload_accepts_pdf_and_images(world, user, settings, django_capture_on_commit_callbacks):
     pairing = services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=user)
     services.pairing_agreement_upload(
-        pairing=pairing, acting_user=user, upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4 test", "application/pdf")
+        pairing=pairing, acting_user=user, upload=SimpleUploadedFile("a.pdf", pdf_bytes(), "application/pdf")
     )
     assert pairing.agreement.name.endswith(".pdf")
     with django_capture_on_commit_callbacks(execute=True):
@@ -167,8 +168,8 @@ def test_agreement_upload_accepts_pdf_and_images(world, user, settings, django_c
         )
     pairing.refresh_from_db()
     assert pairing.agreement.name.endswith(".png")
-    stored = [p.name for p in (settings.MEDIA_ROOT / "agreements").rglob("*") if p.is_file()]
-    assert len(stored) == 1
+    stored = [p.name for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
+    assert len(stored) == 1, "the replaced agreement is deleted once the new one is committed"
 
 
 @pytest.mark.parametrize(
@@ -181,7 +182,7 @@ def test_agreement_upload_rejects_other_files_and_stores_nothing(world, user, se
         services.pairing_agreement_upload(
             pairing=pairing, acting_user=user, upload=SimpleUploadedFile("x.png", content, "image/png")
         )
-    assert not (settings.MEDIA_ROOT / "agreements").exists()
+    assert not [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
     pairing.refresh_from_db()
     assert not pairing.agreement
 
@@ -191,7 +192,7 @@ def test_agreement_upload_rejects_files_over_10_mb(world, user, settings):
     big = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024), "application/pdf")
     with pytest.raises(ValidationError, match="10 MB"):
         services.pairing_agreement_upload(pairing=pairing, acting_user=user, upload=big)
-    assert not (settings.MEDIA_ROOT / "agreements").exists()
+    assert not [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
 
 
 def test_people_update_records_liaison_officers(world, user):

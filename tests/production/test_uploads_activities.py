@@ -11,9 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from activities import services
-from activities.models import KeyTaskReport, ThemeDay
-from activities.uploads import MAX_ATTACHMENT_BYTES, MAX_IMAGE_BYTES
+from activities.models import KeyTaskEvidence, KeyTaskReport, ThemeDay, ThemeDayAttachment, ThemeDayPhoto
+from tests import uploads as hostile
 from tests.activities.conftest import image_upload, world  # noqa: F401 - the activities world fixture
+from twinning.files import MAX_FILE_BYTES
 
 from .helpers import exe, oversized, png_over, stored
 
@@ -37,9 +38,9 @@ def _theme_day_post(client, world, **files):  # noqa: F811
 @pytest.mark.parametrize(
     ("field", "upload", "message"),
     [
-        ("photos", lambda: png_over(MAX_IMAGE_BYTES), "MB"),
+        ("photos", lambda: png_over(MAX_FILE_BYTES), "MB"),
         ("photos", lambda: SimpleUploadedFile("photo.jpg", b"not a jpeg" * 50, "image/jpeg"), "图片"),
-        ("attachments", lambda: oversized("签到表.pdf", MAX_ATTACHMENT_BYTES, b"%PDF-1.4", "application/pdf"), "MB"),
+        ("attachments", lambda: oversized("签到表.pdf", MAX_FILE_BYTES, b"%PDF-1.4", "application/pdf"), "MB"),
         ("attachments", lambda: exe("签到表.pdf", "application/pdf"), "签到表.pdf"),
     ],
     ids=["photo-too-big", "photo-not-an-image", "attachment-too-big", "attachment-executable"],
@@ -70,7 +71,7 @@ def task_list(world):  # noqa: F811
 @pytest.mark.parametrize(
     ("upload", "message"),
     [
-        (lambda: png_over(MAX_IMAGE_BYTES), "MB"),
+        (lambda: png_over(MAX_FILE_BYTES), "MB"),
         (lambda: exe("evidence.jpg", "image/jpeg"), "图片"),
     ],
     ids=["evidence-too-big", "evidence-not-an-image"],
@@ -85,4 +86,75 @@ def test_key_task_evidence_is_refused_and_nothing_is_kept(client, world, task_li
     assert response.status_code in (200, 400)
     assert message in response.content.decode()
     assert not KeyTaskReport.objects.exists()
+    assert not stored(settings.MEDIA_ROOT)
+
+
+# --- hostile files: refused, or stored as clean pixels / a checked PDF and served safely -------------
+
+
+def _evidence_post(client, world, task_list, photo):  # noqa: F811
+    task = task_list.tasks.get()
+    client.force_login(world.partner_sec)
+    return client.post(
+        reverse("activities:task_report", args=[task_list.pk, world.pairing.pk]),
+        {"task": task.pk, f"t{task.pk}-status": "done", f"t{task.pk}-note": "x", f"t{task.pk}-photos": [photo]},
+    )
+
+
+def test_theme_day_photo_that_is_also_a_page_is_served_as_clean_pixels(client, world):  # noqa: F811
+    photo = hostile.upload("photo.html", hostile.with_page_appended(hostile.png_bytes()), "text/html")
+    assert _theme_day_post(client, world, photos=[photo]).status_code == 302
+    stored_photo = ThemeDayPhoto.objects.get()
+    client.force_login(world.partner_sec)
+    for view in ("activities:theme_day_photo", "activities:theme_day_photo_original"):
+        response = client.get(reverse(view, args=[stored_photo.pk]))
+        assert hostile.served_safely(response, content_type="image/png", inline=True)
+        assert hostile.SCRIPT not in hostile.body(response)
+
+
+def test_key_task_evidence_that_is_also_a_page_is_served_as_clean_pixels(client, world, task_list):  # noqa: F811
+    photo = hostile.upload("evidence.html", hostile.with_page_appended(hostile.jpeg_bytes()), "text/html")
+    assert _evidence_post(client, world, task_list, photo).status_code == 302
+    evidence = KeyTaskEvidence.objects.get()
+    for view in ("activities:task_evidence", "activities:task_evidence_original"):
+        response = client.get(reverse(view, args=[evidence.pk]))
+        assert hostile.served_safely(response, content_type="image/jpeg", inline=True)
+        assert hostile.SCRIPT not in hostile.body(response)
+
+
+@pytest.mark.parametrize("name", ["签到表.pdf", "签到表.html"])
+def test_theme_day_attachment_with_a_page_after_the_pdf_is_a_clean_pdf_download(client, world, name):  # noqa: F811
+    attachment = hostile.upload(name, hostile.with_page_appended(hostile.pdf_bytes()), "text/html")
+    response = _theme_day_post(client, world, photos=[image_upload(size=(40, 30))], attachments=[attachment])
+    assert response.status_code == 302
+    stored_attachment = ThemeDayAttachment.objects.get()
+    client.force_login(world.partner_sec)
+    response = client.get(reverse("activities:theme_day_attachment", args=[stored_attachment.pk]))
+    assert hostile.served_safely(response, content_type="application/pdf", inline=False)
+    assert hostile.body(response).startswith(b"%PDF-") and hostile.SCRIPT not in hostile.body(response)
+    assert response["Content-Disposition"].endswith(".pdf")  # offered as a PDF, whatever the uploader named it
+
+
+@pytest.mark.parametrize(
+    ("photo", "message"),
+    [
+        (lambda: hostile.upload("photo.js", hostile.gif_js_polyglot(), "text/javascript"), "不是有效的图片"),
+        (lambda: hostile.upload("bomb.png", hostile.png_with_forged_size(30000, 30000), "image/png"), "像素过大"),
+    ],
+    ids=["gif-js-polyglot", "30000x30000-png"],
+)
+def test_theme_day_and_evidence_refuse_polyglots_and_bombs_in_chinese(
+    client,
+    world,  # noqa: F811
+    task_list,
+    settings,
+    photo,
+    message,
+):
+    for response in (
+        _theme_day_post(client, world, photos=[photo()]),
+        _evidence_post(client, world, task_list, photo()),
+    ):
+        assert response.status_code == 200 and message in response.content.decode()
+    assert not ThemeDay.objects.exists() and not KeyTaskReport.objects.exists()
     assert not stored(settings.MEDIA_ROOT)

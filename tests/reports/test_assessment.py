@@ -23,6 +23,8 @@ from tests.factories import (
     UnitFactory,
     UserFactory,
 )
+from tests.uploads import served_safely
+from twinning.files import XLSX
 from volunteers.selectors import Quarter
 
 pytestmark = pytest.mark.django_db
@@ -208,6 +210,7 @@ def test_staff_export_watch_progress_and_download(client, small_world, django_ca
     assert reverse("reports:assessment_download", args=[export.pk]) in page
     download = client.get(reverse("reports:assessment_download", args=[export.pk]))
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+    assert served_safely(download, content_type=XLSX, inline=False)
     wb = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
     assert wb.sheetnames == ["单位考核", "支部明细", "说明"]
     # the file is not reachable under /media/

@@ -10,6 +10,7 @@ from PIL import Image
 
 from accounts.models import Notice
 from tests.factories import UserFactory
+from tests.uploads import pdf_bytes
 from volunteers import services
 from volunteers.choices import HourStatus, RegistrationStatus, WishStatus
 from volunteers.models import Claim, HourEntry, Registration, WhistleResponse, Wish
@@ -115,12 +116,12 @@ def test_a_member_registers_at_a_community_branch_only(world):
 
 
 def test_unit_registration_keeps_the_agreement(world, _isolated_media_root):
-    pdf = SimpleUploadedFile("协议.pdf", b"%PDF-1.4 agreement", content_type="application/pdf")
+    pdf = SimpleUploadedFile("协议.pdf", pdf_bytes(), content_type="application/pdf")
     registration = services.registration_unit_create(
         acting_user=world.unit_secretary, community=world.community, agreement=pdf
     )
     assert registration.branch == world.unit_branch
-    assert registration.agreement.name.startswith("volunteers/agreements/")
+    assert registration.agreement.name.startswith("private/volunteers/agreements/")
     assert len(stored_files(_isolated_media_root)) == 1
 
 
@@ -134,7 +135,7 @@ def test_a_bad_agreement_file_is_refused_and_nothing_is_stored(world, _isolated_
 
 def test_a_second_live_unit_registration_is_refused_and_its_file_removed(world, _isolated_media_root):
     register_unit(world)
-    pdf = SimpleUploadedFile("协议.pdf", b"%PDF-1.4 again", content_type="application/pdf")
+    pdf = SimpleUploadedFile("协议.pdf", pdf_bytes(), content_type="application/pdf")
     with pytest.raises(ValidationError, match="已在该社区报到"):
         services.registration_unit_create(acting_user=world.unit_secretary, community=world.community, agreement=pdf)
     assert Registration.objects.count() == 1
@@ -257,7 +258,7 @@ def test_wish_from_entry_to_confirmation(world, _isolated_media_root):
 
     wish.refresh_from_db()
     assert wish.status == WishStatus.CONFIRMED
-    assert wish.photo.name.startswith("volunteers/wishes/")
+    assert wish.photo.name.startswith("private/volunteers/wishes/")
 
 
 def test_a_wish_is_claimed_by_one_member_only(world):

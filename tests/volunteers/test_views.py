@@ -10,6 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from tests.factories import UserFactory
+from tests.uploads import pdf_bytes
 from volunteers import services
 from volunteers.choices import HourStatus, RegistrationStatus
 from volunteers.models import Claim, HourEntry, Registration
@@ -31,7 +32,7 @@ def scene(world):
     """Everything a community has: registrations, a claimed project, a fulfilled wish, a whistle,
     a pending hour entry, a unit with its agreement, and a pending member registration."""
     register_member(world)
-    pdf = SimpleUploadedFile("协议.pdf", b"%PDF-1.4 agreement", content_type="application/pdf")
+    pdf = SimpleUploadedFile("协议.pdf", pdf_bytes(), content_type="application/pdf")
     unit_reg = services.registration_unit_create(
         acting_user=world.unit_secretary, community=world.community, agreement=pdf
     )
