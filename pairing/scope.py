@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES, RegionLevel, Role
+from .choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES, RegionLevel, Role, UnitLevel
 
 NOTHING = Q(pk__in=[])
 
@@ -78,6 +78,22 @@ def can_manage(user) -> bool:
         and user.is_active
         and (user.is_superuser or (user.role == Role.STAFF and user.region_id))
     )
+
+
+def may_register_level(user, *, level: str) -> bool:
+    """市直 branches are the city's: staff of a county register county-level branches only."""
+    region = None if user.is_superuser else user.region
+    return region is None or region.level != RegionLevel.COUNTY or level == UnitLevel.COUNTY
+
+
+def may_place_branch(user, *, city_id: int | None, county_id: int | None) -> bool:
+    """Whether a branch in this city and county (saved or not yet) is inside the user's region."""
+    region = None if user.is_superuser else user.region
+    if region is None:
+        return True
+    if region.level == RegionLevel.CITY:
+        return city_id == region.pk
+    return county_id == region.pk
 
 
 def can_see_phone(user) -> bool:
