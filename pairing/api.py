@@ -77,7 +77,7 @@ class BranchSerializer(serializers.ModelSerializer):
         ]
 
     def get_secretary_phone(self, branch: Branch) -> str:
-        return scope.phone_for(self.context["request"].user, branch.secretary_phone)
+        return scope.phone_for(self.context["request"].user, branch.secretary_phone, branch=branch)
 
 
 def _counties(user) -> QuerySet[Region]:

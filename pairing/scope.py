@@ -96,9 +96,27 @@ def may_place_branch(user, *, city_id: int | None, county_id: int | None) -> boo
     return county_id == region.pk
 
 
-def can_see_phone(user) -> bool:
-    """Phone numbers are shown in full to staff in scope only, masked everywhere else."""
-    return can_manage(user)
+def _region_holds(region, branch) -> bool:
+    """``_region_branch_q`` for one branch in hand (anything with ``city_id``, ``county_id``, ``township_id``).
+
+    Below a township (a community's or a grid's staff) it answers no: contact details stay masked.
+    """
+    if region.level == RegionLevel.CITY:
+        return branch.city_id == region.pk
+    if region.level == RegionLevel.COUNTY:
+        return branch.county_id == region.pk
+    if region.level == RegionLevel.TOWNSHIP:
+        return branch.township_id == region.pk
+    return False
+
+
+def can_see_contact(user, branch) -> bool:
+    """Whether the user may see a branch's contact details (its secretary's phone) in full:
+    org-department staff whose region holds the branch. A pairing or a list reaching a branch outside the
+    region (the other side of a city-level pairing) shows them masked, as it does to everyone else."""
+    if not can_manage(user):
+        return False
+    return user.is_superuser or (branch is not None and _region_holds(user.region, branch))
 
 
 def mask_phone(phone: str) -> str:
@@ -109,8 +127,15 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
 
 
-def phone_for(user, phone: str) -> str:
-    return phone if can_see_phone(user) else mask_phone(phone)
+def phone_for(user, phone: str, *, branch) -> str:
+    """A phone of ``branch`` (its secretary's, or a member's) as ``user`` may see it: in full or masked."""
+    return phone if can_see_contact(user, branch) else mask_phone(phone)
+
+
+def person_phone_for(user, phone: str) -> str:
+    """A member's own phone (双报到 lists): in full to staff, whose lists reach only the registrations,
+    claims and hours of their region's communities; masked for everyone else."""
+    return phone if can_manage(user) else mask_phone(phone)
 
 
 def restrict(queryset: QuerySet, user, prefix: str = "") -> QuerySet:

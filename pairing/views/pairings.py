@@ -120,8 +120,8 @@ def _render_detail(request, pairing: Pairing, bound: dict | None = None, status:
     context = {
         "pairing": pairing,
         "can_manage": can_manage,
-        "helper_phone": scope.phone_for(user, pairing.helper.secretary_phone),
-        "partner_phone": scope.phone_for(user, pairing.partner.secretary_phone),
+        "helper_phone": scope.phone_for(user, pairing.helper.secretary_phone, branch=pairing.helper),
+        "partner_phone": scope.phone_for(user, pairing.partner.secretary_phone, branch=pairing.partner),
         "history": selectors_pairing.pairing_history(pairing=pairing),
     }
     if can_manage and pairing.is_active:
@@ -284,7 +284,9 @@ def my_pairing(request):
     rows = []
     for pairing in selectors_pairing.my_pairings(user=user):
         other = pairing.partner if pairing.helper_id == user.branch_id else pairing.helper
-        rows.append({"pairing": pairing, "other": other, "phone": scope.phone_for(user, other.secretary_phone)})
+        rows.append(
+            {"pairing": pairing, "other": other, "phone": scope.phone_for(user, other.secretary_phone, branch=other)}
+        )
     return render(request, "pairing/my_pairing.html", {"rows": rows})
 
 
