@@ -71,6 +71,15 @@ def region_q(user, prefix: str = "") -> Q:
     return NOTHING
 
 
+def sees_region(user) -> bool:
+    """Whether the user's scope is a region (staff, leaders, superusers) rather than one branch."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and (user.is_superuser or (user.role in REGION_SCOPED_ROLES and user.region_id))
+    )
+
+
 def can_manage(user) -> bool:
     """Whether the user may change registry data (in their scope): org-department staff."""
     return bool(

@@ -381,7 +381,11 @@ def draw_detail(request, pk: int):
     context = {
         "draw": draw,
         "verified": draw_services.draw_verify(draw=draw),
-        "rows": _result_rows(draw.result, draw.inputs, page=request.GET.get("page")),
+        "rows": _result_rows(
+            selectors_pairing.draw_result_visible(user=request.user, draw=draw),
+            draw.inputs,
+            page=request.GET.get("page"),
+        ),
         "paged": True,
         "helper_count": len(draw.inputs.get("helpers", {})),
         "partner_count": len(draw.inputs.get("partners", {})),
