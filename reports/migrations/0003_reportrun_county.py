@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pairing', '0005_branch_optimised'),
-        ('reports', '0002_assessmentweights_historicalassessmentweights_and_more'),
+        ("pairing", "0005_branch_optimised"),
+        ("reports", "0002_assessmentweights_historicalassessmentweights_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reportrun',
-            name='county',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='pairing.region', verbose_name='县区'),
+            model_name="reportrun",
+            name="county",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="pairing.region",
+                verbose_name="县区",
+            ),
         ),
     ]
