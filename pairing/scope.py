@@ -137,7 +137,7 @@ def mask_phone(phone: str) -> str:
 
 
 def phone_for(user, phone: str, *, branch) -> str:
-    """A phone of ``branch`` (its secretary's, or a member's) as ``user`` may see it: in full or masked."""
+    """``branch``'s secretary's phone as ``user`` may see it: in full (``can_see_contact``) or masked."""
     return phone if can_see_contact(user, branch) else mask_phone(phone)
 
 
