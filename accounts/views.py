@@ -38,7 +38,7 @@ def home(request):
     if user.branch_id:
         branch = selectors.branch_get(user=user, pk=user.branch_id)
         context["branch"] = branch
-        context["branch_phone"] = scope.phone_for(user, branch.secretary_phone)
+        context["branch_phone"] = scope.phone_for(user, branch.secretary_phone, branch=branch)
     context["is_branch_role"] = user.role in BRANCH_SCOPED_ROLES
     return render(request, "accounts/home.html", context)
 

@@ -19,7 +19,6 @@ from twinning.api import BoundedIntegerField, CursorPage, IdFilter, ScopedPrimar
 from . import scope, selectors, selectors_pairing
 from .choices import Grade
 from .filters import BranchFilter
-from .forms import PHONE_RE
 from .models import Branch, BranchGrade, Pairing, PairingMethod, PairingStatus, Region, Unit
 from .services import registry as services
 
@@ -78,7 +77,7 @@ class BranchSerializer(serializers.ModelSerializer):
         ]
 
     def get_secretary_phone(self, branch: Branch) -> str:
-        return scope.phone_for(self.context["request"].user, branch.secretary_phone)
+        return scope.phone_for(self.context["request"].user, branch.secretary_phone, branch=branch)
 
 
 def _counties(user) -> QuerySet[Region]:
@@ -122,14 +121,6 @@ class BranchWriteSerializer(serializers.ModelSerializer):
         value = value.strip()
         if not value:
             raise serializers.ValidationError(_("请填写支部编码。"))
-        return value
-
-    def validate_secretary_phone(self, value: str) -> str:
-        value = value.strip().replace(" ", "")
-        if value and not PHONE_RE.match(value):
-            raise serializers.ValidationError(
-                _("请填写11位手机号或带区号的固定电话，例如 13812345678 或 0376-6221234。")
-            )
         return value
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
@@ -14,10 +12,10 @@ from . import selectors
 from .choices import Grade, OptimisationAction
 from .models import Branch, OptimisationCampaign
 
-PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
-
 
 class BranchForm(forms.ModelForm):
+    """The branch's rules are the model's (``Branch.clean``) and the service's (who may place it where)."""
+
     class Meta:
         model = Branch
         fields = [
@@ -62,23 +60,6 @@ class BranchForm(forms.ModelForm):
         if not code:
             raise forms.ValidationError(_("请填写支部编码。"))
         return code
-
-    def clean_secretary_phone(self):
-        phone = self.cleaned_data["secretary_phone"].strip().replace(" ", "")
-        if phone and not PHONE_RE.match(phone):
-            raise forms.ValidationError(_("请填写11位手机号或带区号的固定电话，例如 13812345678 或 0376-6221234。"))
-        return phone
-
-    def clean(self):
-        data = super().clean()
-        level, county, township = data.get("level"), data.get("county"), data.get("township")
-        if level == "county" and not county:
-            self.add_error("county", _("层级为县区的支部必须选择县区。"))
-        if level == "city" and county and not self.user.is_superuser and self.user.region.level == "county":
-            self.add_error("level", _("县区工作人员只能登记县区层级的支部。"))
-        if township and county and township.parent_id != county.pk:
-            self.add_error("township", _("乡镇街道不属于所选县区。"))
-        return data
 
 
 class GradeBulkForm(forms.Form):

@@ -1,8 +1,10 @@
 """The registry: regions, units, branches, yearly grades, optimisation, and pairings."""
 
+import re
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -20,6 +22,29 @@ from .choices import (
     RegionLevel,
     UnitLevel,
 )
+
+PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
+
+
+def phone_error(phone: str) -> str | None:
+    """The one phone rule (the page, the API and the roster): an 11-digit mobile or a landline with its area code."""
+    if phone and not PHONE_RE.match(phone):
+        return _("请填写11位手机号或带区号的固定电话，例如 13812345678 或 0376-6221234。")
+    return None
+
+
+def branch_place_errors(*, level: str, county_id: int | None, township: "Region | None") -> dict[str, str]:
+    """The rules of where a branch lies, whoever writes it (``Branch.clean``, and the roster row by row):
+    a county-level branch has its county; a township needs a county and lies inside it."""
+    errors = {}
+    if level == UnitLevel.COUNTY and county_id is None:
+        errors["county"] = _("层级为县区的支部必须选择县区。")
+    if township is not None:
+        if county_id is None:
+            errors["township"] = _("填写乡镇街道时必须同时填写县区。")
+        elif township.parent_id != county_id:
+            errors["township"] = _("乡镇街道不属于所选县区。")
+    return errors
 
 
 class Region(FastChoiceDisplay, models.Model):
@@ -147,6 +172,16 @@ class Branch(FastChoiceDisplay, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("pairing:branch_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        """The branch's own rules (place and phone); the form, the API and the registry services get here
+        through ``full_clean``. Who may put a branch where is the service's (``registry.branch_placement_errors``)."""
+        self.secretary_phone = "".join((self.secretary_phone or "").split())
+        errors = branch_place_errors(level=self.level, county_id=self.county_id, township=self.township)
+        if message := phone_error(self.secretary_phone):
+            errors["secretary_phone"] = message
+        if errors:
+            raise ValidationError(errors)
 
     @classmethod
     def refresh_optimised(cls, *, ids: Iterable[int] | None = None, city_id: int | None = None) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES, RegionLevel, Role
+from .choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES, RegionLevel, Role, UnitLevel
 
 NOTHING = Q(pk__in=[])
 
@@ -71,6 +71,15 @@ def region_q(user, prefix: str = "") -> Q:
     return NOTHING
 
 
+def sees_region(user) -> bool:
+    """Whether the user's scope is a region (staff, leaders, superusers) rather than one branch."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and (user.is_superuser or (user.role in REGION_SCOPED_ROLES and user.region_id))
+    )
+
+
 def can_manage(user) -> bool:
     """Whether the user may change registry data (in their scope): org-department staff."""
     return bool(
@@ -80,9 +89,43 @@ def can_manage(user) -> bool:
     )
 
 
-def can_see_phone(user) -> bool:
-    """Phone numbers are shown in full to staff in scope only, masked everywhere else."""
-    return can_manage(user)
+def may_register_level(user, *, level: str) -> bool:
+    """市直 branches are the city's: staff of a county register county-level branches only."""
+    region = None if user.is_superuser else user.region
+    return region is None or region.level != RegionLevel.COUNTY or level == UnitLevel.COUNTY
+
+
+def may_place_branch(user, *, city_id: int | None, county_id: int | None) -> bool:
+    """Whether a branch in this city and county (saved or not yet) is inside the user's region."""
+    region = None if user.is_superuser else user.region
+    if region is None:
+        return True
+    if region.level == RegionLevel.CITY:
+        return city_id == region.pk
+    return county_id == region.pk
+
+
+def _region_holds(region, branch) -> bool:
+    """``_region_branch_q`` for one branch in hand (anything with ``city_id``, ``county_id``, ``township_id``).
+
+    Below a township (a community's or a grid's staff) it answers no: contact details stay masked.
+    """
+    if region.level == RegionLevel.CITY:
+        return branch.city_id == region.pk
+    if region.level == RegionLevel.COUNTY:
+        return branch.county_id == region.pk
+    if region.level == RegionLevel.TOWNSHIP:
+        return branch.township_id == region.pk
+    return False
+
+
+def can_see_contact(user, branch) -> bool:
+    """Whether the user may see a branch's contact details (its secretary's phone) in full:
+    org-department staff whose region holds the branch. A pairing or a list reaching a branch outside the
+    region (the other side of a city-level pairing) shows them masked, as it does to everyone else."""
+    if not can_manage(user):
+        return False
+    return user.is_superuser or (branch is not None and _region_holds(user.region, branch))
 
 
 def mask_phone(phone: str) -> str:
@@ -93,8 +136,15 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
 
 
-def phone_for(user, phone: str) -> str:
-    return phone if can_see_phone(user) else mask_phone(phone)
+def phone_for(user, phone: str, *, branch) -> str:
+    """``branch``'s secretary's phone as ``user`` may see it: in full (``can_see_contact``) or masked."""
+    return phone if can_see_contact(user, branch) else mask_phone(phone)
+
+
+def person_phone_for(user, phone: str) -> str:
+    """A member's own phone (双报到 lists): in full to staff, whose lists reach only the registrations,
+    claims and hours of their region's communities; masked for everyone else."""
+    return phone if can_manage(user) else mask_phone(phone)
 
 
 def restrict(queryset: QuerySet, user, prefix: str = "") -> QuerySet:

@@ -187,6 +187,21 @@ def draw_get(*, user, pk: int) -> Draw:
     return get_object_or_404(_draws_visible(user=user), pk=pk)
 
 
+def draw_result_visible(*, user, draw: Draw) -> dict:
+    """The rows of a draw's result the user may see: staff and leaders (whose region holds the draw)
+    every row; a secretary, member or community secretary, whose scope is their branch, only the
+    rows naming their own branch (its pair, or the branch left unpaired)."""
+    result = draw.result
+    if scope.sees_region(user):
+        return result
+    own = set(Branch.objects.filter(pk=user.branch_id).values_list("code", flat=True)) if user.branch_id else set()
+    return result | {
+        "pairs": [p for p in result["pairs"] if p["helper"] in own or p["partner"] in own],
+        "unpaired_helpers": [code for code in result["unpaired_helpers"] if code in own],
+        "unpaired_partners": [code for code in result["unpaired_partners"] if code in own],
+    }
+
+
 def helpers_for(*, user, partner: Branch | None = None) -> QuerySet[Branch]:
     """Helper branches in scope; for a partner, those that may take it (its county's, or 市直 for the central city)."""
     qs = Branch.objects.filter(scope.branch_q(user), kind__in=HELPER_KINDS).select_related("county")

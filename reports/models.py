@@ -41,6 +41,10 @@ class ReportRun(models.Model):
         FAILED = "failed", _("失败")
 
     city = models.ForeignKey("pairing.Region", verbose_name=_("市"), on_delete=models.CASCADE, related_name="+")
+    # The county refreshed, for county staff; empty: the whole city (the city and each of its counties).
+    county = models.ForeignKey(
+        "pairing.Region", verbose_name=_("县区"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     as_of = models.DateField(_("统计日期"))
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("进度"), default=0)
@@ -63,6 +67,11 @@ class ReportRun(models.Model):
     @property
     def percent(self) -> int:
         return int(self.progress * 100 / self.total) if self.total else 0
+
+    @property
+    def area(self):
+        """The region the run refreshes: its county, or the whole city."""
+        return self.county or self.city
 
 
 class Metric(models.TextChoices):

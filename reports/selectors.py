@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from pairing import scope
@@ -65,7 +65,12 @@ def thresholds(*, city: Region) -> dict[str, Threshold]:
 
 
 def report_runs(*, user) -> QuerySet[ReportRun]:
-    return ReportRun.objects.filter(scope.region_q(user, prefix="city__")).select_related("requested_by")
+    """Runs of a region inside the user's (a city's run covers the city; a county's, the county), and the
+    runs the user started."""
+    whole_city = Q(county__isnull=True) & scope.region_q(user, prefix="city__")
+    return ReportRun.objects.filter(
+        whole_city | scope.region_q(user, prefix="county__") | Q(requested_by_id=user.pk)
+    ).select_related("city", "county", "requested_by")
 
 
 def assessment_exports(*, user) -> QuerySet[AssessmentExport]:

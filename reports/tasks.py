@@ -30,8 +30,10 @@ def refresh_snapshots(
     run_id: int | None = None,
     period: str | None = None,
     delay_seconds: float = 0,
+    county_id: int | None = None,
 ) -> list[int]:
-    """Refresh the snapshots of one city (or every city) for a date (default: today, Asia/Shanghai).
+    """Refresh the snapshots of one city (or every city, or only ``county_id`` of the city) for a date
+    (default: today, Asia/Shanghai).
 
     ``period="month"`` / ``"quarter"``: as of the last day of the previous month / quarter (the
     beat entries of the 1st). Idempotent by (region, date): a redelivered or retried task
@@ -43,9 +45,14 @@ def refresh_snapshots(
     cities = Region.objects.filter(level=RegionLevel.CITY)
     if city_id is not None:
         cities = cities.filter(pk=city_id)
+    county = Region.objects.get(pk=county_id, parent_id=city_id) if county_id is not None else None
     run = ReportRun.objects.filter(pk=run_id).first() if run_id else None
     try:
-        return [s.pk for city in cities for s in snapshots_refresh(city=city, as_of=day, run=run, delay=delay_seconds)]
+        return [
+            s.pk
+            for city in cities
+            for s in snapshots_refresh(city=city, county=county, as_of=day, run=run, delay=delay_seconds)
+        ]
     except Exception as exc:
         if run is not None:
             ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.FAILED, error=str(exc)[:2000])

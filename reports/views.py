@@ -183,7 +183,7 @@ def dashboard(request):
 def refresh(request):
     region = selectors.dashboard_region(user=request.user)
     try:
-        run = report_run_start(city=selectors.city_of(region), as_of=timezone.localdate(), acting_user=request.user)
+        run = report_run_start(region=region, as_of=timezone.localdate(), acting_user=request.user)
     except QueueUnavailable as exc:
         messages.error(request, str(exc))
         return redirect("reports:dashboard")

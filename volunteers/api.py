@@ -38,7 +38,7 @@ class PersonSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "phone"]
 
     def get_phone(self, user: User) -> str:
-        return scope.phone_for(self.context["request"].user, user.phone)
+        return scope.person_phone_for(self.context["request"].user, user.phone)
 
 
 # --- registrations ----------------------------------------------------------------------------

@@ -89,7 +89,7 @@ def _set_widths(sheet) -> None:
 
 def branch_row(branch, *, user) -> list:
     """A branch as roster values. ``branch`` comes from ``selectors.branch_list`` (annotated)."""
-    phone = scope.phone_for(user, branch.secretary_phone) if user is not None else branch.secretary_phone
+    phone = scope.phone_for(user, branch.secretary_phone, branch=branch) if user is not None else branch.secretary_phone
     return [
         branch.code,
         branch.name,

@@ -29,7 +29,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from twinning import files
 
-from ..forms import PHONE_RE
+from ..models import phone_error
 from . import columns as c
 
 logger = logging.getLogger(__name__)
@@ -273,7 +273,7 @@ _INTEGER = re.compile(r"^\d+(\.0+)?$")
 
 
 def parse_row(number: int, cells: dict, *, has_grade: bool, has_optimised: bool) -> RosterRow | list[RowError]:
-    """Normalise and check one row's cells (format only; the service checks against the database)."""
+    """Normalise and check one row's cells (format only; the service checks the branch's place and scope)."""
     errors: list[RowError] = []
 
     def error(column: str, message: str) -> None:
@@ -302,14 +302,10 @@ def parse_row(number: int, cells: dict, *, has_grade: bool, has_optimised: bool)
     level = c.LEVEL_WORDS.get(level_text)
     if level is None:
         error(c.LEVEL, _("层级应为 %(words)s 之一。") % {"words": "、".join(c.LEVEL_LABELS.values())})
-    elif level == "county" and not county:
-        error(c.COUNTY, _("层级为县区的支部必须填写县区。"))
-    if township and not county:
-        error(c.TOWNSHIP, _("填写乡镇街道时必须同时填写县区。"))
 
     phone = c.compact(cells[c.PHONE])
-    if phone and not PHONE_RE.match(phone):
-        error(c.PHONE, _("请填写11位手机号或带区号的固定电话，例如 13812345678 或 0376-6221234。"))
+    if message := phone_error(phone):
+        error(c.PHONE, str(message))
 
     members_text = c.compact(cells[c.MEMBERS])
     member_count = 0

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .. import scope
-from ..choices import Grade, OptimisationAction, UnitLevel
+from ..choices import Grade, OptimisationAction, RegionLevel
 from ..models import Branch, BranchGrade, OptimisationCampaign, OptimisationRecord
 
 BRANCH_FIELDS = (
@@ -37,35 +37,45 @@ def _require_manager(user) -> None:
 
 
 def _require_in_scope(user, branch: Branch) -> None:
-    """A branch being written must fall inside the acting user's scope (checked on unsaved data too)."""
-    region = None if user.is_superuser else user.region
-    if region is None:
-        return
-    if region.level == "city":
-        ok = branch.city_id == region.pk
-    else:
-        ok = branch.county_id == region.pk
-    if not ok:
+    """A branch being graded or optimised must be one the acting user may place (their city or county)."""
+    if not scope.may_place_branch(user, city_id=branch.city_id, county_id=branch.county_id):
         raise ValidationError(_("该支部不在您的管辖范围内。"))
 
 
-def _validate_branch(branch: Branch) -> None:
-    if branch.level == UnitLevel.COUNTY and branch.county_id is None:
-        raise ValidationError({"county": _("层级为县区的支部必须选择县区。")})
-    if branch.township_id and branch.township.parent_id != branch.county_id:
-        raise ValidationError({"township": _("乡镇街道不属于所选县区。")})
-    branch.full_clean(validate_unique=True, validate_constraints=True)
+def branch_placement_errors(*, acting_user, level: str, city_id: int | None, county_id: int | None) -> dict[str, str]:
+    """Where the acting user may register or move a branch (the page, the API and the roster ask here):
+    city staff anywhere in their city, county staff county-level branches of their own county only."""
+    if not scope.may_register_level(acting_user, level=level):
+        return {"level": _("县区工作人员只能登记县区层级的支部。")}
+    if not scope.may_place_branch(acting_user, city_id=city_id, county_id=county_id):
+        return {"county": _("您只能登记%(region)s的支部。") % {"region": acting_user.region.name}}
+    return {}
+
+
+def _validate_branch(branch: Branch, acting_user) -> None:
+    branch.full_clean(validate_unique=True, validate_constraints=True)  # the branch's own rules (Branch.clean)
+    errors = branch_placement_errors(
+        acting_user=acting_user, level=branch.level, city_id=branch.city_id, county_id=branch.county_id
+    )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _place_in_city(branch: Branch, acting_user) -> None:
+    """The city follows the county; a 市直 branch is in the acting user's city."""
+    if branch.county_id:
+        branch.city_id = branch.county.parent_id
+    elif not branch.city_id and acting_user.region and acting_user.region.level == RegionLevel.CITY:
+        branch.city_id = acting_user.region_id
 
 
 @transaction.atomic
 def branch_create(*, acting_user, **fields) -> Branch:
-    """Register a branch. The city is the acting user's city when not given."""
+    """Register a branch. The city is the county's, or for a 市直 branch the acting user's city."""
     _require_manager(acting_user)
     branch = Branch(**fields)
-    if branch.county_id and not branch.city_id:
-        branch.city_id = branch.county.parent_id
-    _validate_branch(branch)
-    _require_in_scope(acting_user, branch)
+    _place_in_city(branch, acting_user)
+    _validate_branch(branch, acting_user)
     branch._history_user = acting_user
     branch.save()
     return branch
@@ -81,11 +91,11 @@ def branch_update(*, branch: Branch, acting_user, data: dict) -> Branch:
         return branch
     for name in changed:
         setattr(branch, name, data[name])
-    if branch.county_id and branch.city_id != branch.county.parent_id:
-        branch.city_id = branch.county.parent_id
+    city_id = branch.city_id
+    _place_in_city(branch, acting_user)
+    if branch.city_id != city_id:
         changed.append("city")
-    _validate_branch(branch)
-    _require_in_scope(acting_user, branch)
+    _validate_branch(branch, acting_user)
     branch._history_user = acting_user
     branch.save(update_fields=[*changed, "updated_at"])
     return branch

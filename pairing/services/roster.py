@@ -41,10 +41,11 @@ from django.utils.translation import gettext as _
 
 from .. import scope, selectors
 from ..choices import OptimisationAction, RegionLevel, UnitLevel
-from ..models import Branch, BranchGrade, OptimisationRecord, Region, RosterImport, Unit
+from ..models import Branch, BranchGrade, OptimisationRecord, Region, RosterImport, Unit, branch_place_errors
 from ..roster import bulk
 from ..roster import columns as c
 from ..roster.imports import RosterFileError, RosterRow, RowError, open_roster
+from . import registry
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ BRANCH_FIELDS = (
     "secretary_phone",
     "member_count",
 )
+PLACE_COLUMNS = {"level": c.LEVEL, "county": c.COUNTY, "township": c.TOWNSHIP}
 FIELD_COLUMNS = {
     "name": c.NAME,
     "kind": c.KIND,
@@ -279,19 +281,23 @@ def _resolve(data: RosterRow, context: _Context) -> tuple[list[RowError], int | 
                     _("%(city)s没有名为“%(name)s”的县区。") % {"city": context.city.name, "name": data.county},
                 )
             )
-    if context.county_scope is not None:
-        if data.level == UnitLevel.CITY:
-            errors.append(RowError(data.row, c.LEVEL, _("县区工作人员不能导入市直支部。")))
-        elif county is not None and county.pk != context.county_scope.pk:
-            errors.append(
-                RowError(data.row, c.COUNTY, _("您只能导入%(county)s的支部。") % {"county": context.county_scope.name})
-            )
     township_key = None
+    township = None
     if data.township and county is not None:
         township_key = (county.pk, data.township)
-        existing = context.townships.get(township_key)
-        if existing is not None and existing.level != RegionLevel.TOWNSHIP:
+        township = context.townships.get(township_key)
+        if township is not None and township.level != RegionLevel.TOWNSHIP:
             errors.append(RowError(data.row, c.TOWNSHIP, _("“%(name)s”不是乡镇街道。") % {"name": data.township}))
+    if data.township and township is None:  # to be created under the row's county, if it names one
+        township = Region(name=data.township, parent_id=county.pk if county else None)
+    if county is not None or not data.county:  # an unknown county is already an error
+        county_id = county.pk if county else None
+        place = branch_place_errors(level=data.level, county_id=county_id, township=township)
+        if not place and context.acting_user is not None:
+            place = registry.branch_placement_errors(
+                acting_user=context.acting_user, level=data.level, city_id=context.city.pk, county_id=county_id
+            )
+        errors.extend(RowError(data.row, PLACE_COLUMNS[name], str(message)) for name, message in place.items())
     if data.unit:
         unit = context.units.get(data.unit)
         if unit is not None and context.county_scope is not None and unit.county_id != context.county_scope.pk:

@@ -118,8 +118,8 @@ def _render_detail(request, pairing: Pairing, bound: dict | None = None, status:
     context = {
         "pairing": pairing,
         "can_manage": can_manage,
-        "helper_phone": scope.phone_for(user, pairing.helper.secretary_phone),
-        "partner_phone": scope.phone_for(user, pairing.partner.secretary_phone),
+        "helper_phone": scope.phone_for(user, pairing.helper.secretary_phone, branch=pairing.helper),
+        "partner_phone": scope.phone_for(user, pairing.partner.secretary_phone, branch=pairing.partner),
         "history": selectors_pairing.pairing_history(pairing=pairing),
     }
     if can_manage and pairing.is_active:
@@ -277,7 +277,9 @@ def my_pairing(request):
     rows = []
     for pairing in selectors_pairing.my_pairings(user=user):
         other = pairing.partner if pairing.helper_id == user.branch_id else pairing.helper
-        rows.append({"pairing": pairing, "other": other, "phone": scope.phone_for(user, other.secretary_phone)})
+        rows.append(
+            {"pairing": pairing, "other": other, "phone": scope.phone_for(user, other.secretary_phone, branch=other)}
+        )
     return render(request, "pairing/my_pairing.html", {"rows": rows})
 
 
@@ -372,7 +374,11 @@ def draw_detail(request, pk: int):
     context = {
         "draw": draw,
         "verified": draw_services.draw_verify(draw=draw),
-        "rows": _result_rows(draw.result, draw.inputs, page=request.GET.get("page")),
+        "rows": _result_rows(
+            selectors_pairing.draw_result_visible(user=request.user, draw=draw),
+            draw.inputs,
+            page=request.GET.get("page"),
+        ),
         "paged": True,
         "helper_count": len(draw.inputs.get("helpers", {})),
         "partner_count": len(draw.inputs.get("partners", {})),

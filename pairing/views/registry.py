@@ -120,7 +120,7 @@ def branch_list(request):
         "grade_choices": GradeBulkForm.base_fields["grade"].choices,
         # /branches/<pk>/ without a reverse() per row (test_branch_rows_link_to_their_pages)
         "branch_url": url_prefix("pairing:branch_detail"),
-        "phone": str if scope.can_see_phone(user) else scope.mask_phone,
+        "phone": lambda row: scope.phone_for(user, row.secretary_phone, branch=row),
         "kinds": choice_labels(BranchKind.choices),
         "levels": choice_labels(UnitLevel.choices),
         "grades": {value: (str(label), GRADE_BADGE.get(value, "secondary")) for value, label in Grade.choices},
@@ -157,7 +157,7 @@ def branch_detail(request, pk: int):
     can_manage = scope.can_manage(user)
     context = {
         **found,
-        "phone": scope.phone_for(user, branch.secretary_phone),
+        "phone": scope.phone_for(user, branch.secretary_phone, branch=branch),
         "current_grade_label": Grade(branch.current_grade).label if branch.current_grade else "",
         "pairings": selectors_pairing.branch_pairing_rows(user=user, branch=branch),
         "pairing_url": url_prefix("pairing:pairing_detail"),

@@ -153,15 +153,18 @@ def region_figures(*, region: Region, as_of: datetime.date) -> tuple[dict, dict]
 
 
 def snapshots_refresh(
-    *, city: Region, as_of: datetime.date, run: ReportRun | None = None, delay: float = 0
+    *, city: Region, as_of: datetime.date, county: Region | None = None, run: ReportRun | None = None, delay: float = 0
 ) -> list[Snapshot]:
-    """Recompute the city's and every county's snapshot for ``as_of``.
+    """Recompute the city's and every county's snapshot for ``as_of`` (only ``county``'s when given).
 
     The figures of the whole city are computed once, by cell, then summed for each snapshot,
     and written in one transaction, so a worker killed half way leaves the previous snapshots
     untouched; a re-run for the same date replaces them (idempotent by period).
     """
-    regions = [city, *Region.objects.filter(parent=city, level=RegionLevel.COUNTY).order_by("path")]
+    if county is None:
+        regions = [city, *Region.objects.filter(parent=city, level=RegionLevel.COUNTY).order_by("path")]
+    else:
+        regions = [county]
     if run is not None:
         run.status, run.total, run.progress = ReportRun.Status.RUNNING, STEPS + 1, 0
         run.save(update_fields=["status", "total", "progress"])
@@ -173,7 +176,7 @@ def snapshots_refresh(
             run.progress += 1
             run.save(update_fields=["progress"])
 
-    counts = area_counts(city=city, as_of=as_of, step=step)
+    counts = area_counts(city=city, as_of=as_of, county=county, step=step)
     snapshots = [
         Snapshot(region=region, as_of=as_of, figures=own, children=children)
         for region in regions

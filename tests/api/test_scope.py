@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import UserFactory
+
 from .conftest import client_for, ids
 
 # endpoint → (how to find the object in a county's Side, roles that see it, roles that must not).
@@ -124,6 +126,8 @@ def test_phone_is_full_for_staff_and_masked_for_everyone_else(world):
     branch_pk = world.mine.pairing.helper_id
     staff = client_for(world.mine.staff).get(f"/api/v1/branches/{branch_pk}/").json()
     assert staff["secretary_phone"] == "13912345678"
+    city_staff = client_for(UserFactory.staff(region=world.city)).get(f"/api/v1/branches/{branch_pk}/").json()
+    assert city_staff["secretary_phone"] == "13912345678"
     for user in (world.leader, world.mine.helper_sec, world.mine.partner_sec, world.mine.member):
         row = client_for(user).get(f"/api/v1/branches/{branch_pk}/").json()
         assert row["secretary_phone"] == "139****5678"

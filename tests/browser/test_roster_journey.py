@@ -119,7 +119,7 @@ def test_preview_with_errors_fits_a_phone(demo, phone_page, live_server, login, 
     phone_page.wait_for_selector("[data-testid=roster-errors]")
 
     assert phone_page.get_by_test_id("count-errors").inner_text() == "3"
-    assert "您只能导入商城县的支部。" in phone_page.content()
+    assert "您只能登记商城县的支部。" in phone_page.content()
     assert phone_page.get_by_test_id("roster-confirm").count() == 0
     overflow = phone_page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1, f"preview is {overflow}px wider than the phone screen"

@@ -10,7 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from pairing.choices import Grade
-from pairing.models import Draw, Pairing, PairingStatus
+from pairing.models import Branch, Draw, Pairing, PairingStatus
 from pairing.services import draw as draw_services
 from pairing.services import pairings as services
 from tests.factories import PASSWORD, UserFactory
@@ -305,3 +305,50 @@ def test_draw_list_query_count_is_fixed(client, owner, world, django_assert_max_
         draw_services.draw_confirm(region=world.county, seed=seed, fingerprint=None, acting_user=owner)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("pairing:draw_list"))
+
+
+def _codes_in(draw) -> tuple[list[tuple[str, str]], list[str]]:
+    pairs = [(p["helper"], p["partner"]) for p in draw.result["pairs"]]
+    return pairs, [*draw.result["unpaired_helpers"], *draw.result["unpaired_partners"]]
+
+
+@pytest.mark.parametrize(
+    "role",
+    ["helper_secretary", "helper_member", "partner_secretary", "community_secretary", "unpaired_secretary"],
+)
+def test_draw_page_shows_a_branch_user_only_their_own_rows(client, owner, world, role):
+    """Secretaries, members and community secretaries see their own branch's rows of a draw, not the county's."""
+    from pairing.choices import BranchKind
+
+    community = partner(world.county, kind=BranchKind.COMMUNITY)
+    unpaired = [helper(world.county) for _ in range(3)]
+    assert community and unpaired
+    draw = draw_services.draw_confirm(region=world.county, seed=5, fingerprint=None, acting_user=owner)
+    pairs, left = _codes_in(draw)
+    by_code = {b.code: b for b in Branch.objects.filter(code__in=[c for p in pairs for c in p] + left)}
+    paired_helper, paired_partner = (by_code[c] for c in pairs[0])
+    community_row = next(p for p in pairs if p[1] == community.code)
+    user, own = {
+        "helper_secretary": (lambda: UserFactory.secretary(branch=paired_helper), paired_helper),
+        "helper_member": (lambda: UserFactory.member(branch=paired_helper), paired_helper),
+        "partner_secretary": (lambda: UserFactory.secretary(branch=paired_partner), paired_partner),
+        "community_secretary": (lambda: UserFactory.community_secretary(branch=community), community),
+        "unpaired_secretary": (lambda: UserFactory.secretary(branch=by_code[left[0]]), by_code[left[0]]),
+    }[role]
+    assert community_row
+
+    page = login(client, user()).get(draw.get_absolute_url()).content.decode()
+
+    assert own.code in page and own.name in page
+    shown = {c for p in pairs if own.code in p for c in p} | {own.code}
+    for code in {c for p in pairs for c in p} | set(left):
+        assert (code in page) is (code in shown), code
+
+
+def test_draw_page_shows_staff_every_row(client, owner, world):
+    draw = draw_services.draw_confirm(region=world.county, seed=5, fingerprint=None, acting_user=owner)
+    pairs, left = _codes_in(draw)
+    for user in (owner, staff(world.city), UserFactory.leader(region=world.county)):
+        client.logout()
+        page = login(client, user).get(draw.get_absolute_url()).content.decode()
+        assert all(code in page for code in {c for p in pairs for c in p} | set(left))

@@ -133,7 +133,6 @@ def test_it_skips_the_templates_sample_row():
         ("联系电话", "12345", "手机号"),
         ("支部编码", "", "请填写支部编码"),
         ("支部名称", " ", "请填写支部名称"),
-        ("县区", "", "必须填写县区"),
     ],
 )
 def test_it_reports_a_bad_cell_with_excel_row_and_column(column, value, message):

@@ -212,8 +212,8 @@ def test_county_staff_may_only_import_their_own_county(world):  # noqa: F811
     )
 
     assert messages(result) == [
-        "row 3, column 县区: 您只能导入商城县的支部。",
-        "row 4, column 层级: 县区工作人员不能导入市直支部。",
+        "row 3, column 县区: 您只能登记商城县的支部。",
+        "row 4, column 层级: 县区工作人员只能登记县区层级的支部。",
     ]
     assert not Branch.objects.exists()
 

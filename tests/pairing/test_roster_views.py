@@ -141,10 +141,10 @@ def test_rows_with_errors_are_listed_and_nothing_is_kept(client, world):  # noqa
     html = response.content.decode()
     assert response.context["token"] is None and "roster-confirm" not in html
     assert [str(e) for e in response.context["errors"]] == [
-        "row 3, column 县区: 您只能导入商城县的支部。",
+        "row 3, column 县区: 您只能登记商城县的支部。",
         "row 4, column 党员数: 党员数应为不小于 0 的整数。",
     ]
-    assert "您只能导入商城县的支部。" in html
+    assert "您只能登记商城县的支部。" in html
     assert stored_uploads() == [] and not Branch.objects.exists()
 
 

@@ -1,11 +1,12 @@
 """The one scope rule: who sees which branches, regions and pairings."""
 
 import pytest
+from django.urls import reverse
 
 from pairing import scope
 from pairing.models import Branch, Pairing, Region
 from pairing.selectors import branch_list
-from tests.factories import BranchFactory, PairingFactory, PartnerBranchFactory, RegionFactory, UserFactory
+from tests.factories import PASSWORD, BranchFactory, PairingFactory, PartnerBranchFactory, RegionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -101,11 +102,35 @@ def test_phone_masking(phone, masked):
     assert scope.mask_phone(phone) == masked
 
 
-def test_phone_shown_in_full_to_staff_only(world):
-    phone = world["sc_helper"].secretary_phone
-    assert scope.phone_for(UserFactory.staff(region=world["shangcheng"]), phone) == phone
-    assert scope.phone_for(UserFactory.leader(region=world["shangcheng"]), phone) == scope.mask_phone(phone)
-    assert scope.phone_for(UserFactory.secretary(branch=world["sc_helper"]), phone) == scope.mask_phone(phone)
+def test_phone_shown_in_full_to_staff_in_scope_only(world):
+    branch = world["sc_helper"]
+    phone = branch.secretary_phone
+    assert scope.phone_for(UserFactory.staff(region=world["shangcheng"]), phone, branch=branch) == phone
+    assert scope.phone_for(UserFactory.staff(region=world["city"]), phone, branch=branch) == phone
+    masked = scope.mask_phone(phone)
+    assert scope.phone_for(UserFactory.staff(region=world["gushi"]), phone, branch=branch) == masked
+    assert scope.phone_for(UserFactory.leader(region=world["shangcheng"]), phone, branch=branch) == masked
+    assert scope.phone_for(UserFactory.secretary(branch=branch), phone, branch=branch) == masked
+
+
+@pytest.mark.parametrize(
+    ("viewer", "helper_in_full", "partner_in_full"),
+    [("city", True, True), ("shangcheng", True, False), ("gushi", False, True)],
+)
+def test_a_city_level_pairing_shows_each_county_only_its_own_sides_phone(
+    client, world, viewer, helper_in_full, partner_in_full
+):
+    """A pairing across two counties is visible to both counties' staff; each sees the other side's phone masked."""
+    helper, partner = world["sc_helper"], world["gs_partner"]
+    pairing = PairingFactory(helper=helper, partner=partner)
+    staff = UserFactory.staff(region=world[viewer])
+    assert client.login(username=staff.username, password=PASSWORD)
+
+    content = client.get(reverse("pairing:pairing_detail", args=[pairing.pk])).content.decode()
+
+    for branch, in_full in ((helper, helper_in_full), (partner, partner_in_full)):
+        assert (branch.secretary_phone in content) is in_full
+        assert (scope.mask_phone(branch.secretary_phone) in content) is not in_full
 
 
 def test_branch_list_annotates_grade_and_optimisation(world):

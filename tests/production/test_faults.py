@@ -166,12 +166,12 @@ def test_the_services_queue_nothing_when_the_callers_transaction_rolls_back(city
     quarter = recent_quarters(today=timezone.localdate())[1]
     try:
         with pytest.raises(Rollback), transaction.atomic():
-            report_run_start(city=city, as_of=timezone.localdate(), acting_user=city_staff)
+            report_run_start(region=city, as_of=timezone.localdate(), acting_user=city_staff)
             assessment.assessment_export_start(region=city, quarter=quarter, acting_user=city_staff)
             raise Rollback
         assert r.llen(queue) == 0
         assert not ReportRun.objects.exists() and not AssessmentExport.objects.exists()
-        report_run_start(city=city, as_of=timezone.localdate(), acting_user=city_staff)
+        report_run_start(region=city, as_of=timezone.localdate(), acting_user=city_staff)
         assessment.assessment_export_start(region=city, quarter=quarter, acting_user=city_staff)
         assert r.llen(queue) == 2  # committed: both queued
     finally:

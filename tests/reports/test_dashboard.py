@@ -118,6 +118,38 @@ def test_staff_refresh_runs_the_task_and_shows_progress(client, world, django_ca
     assert status == {"status": "done", "percent": 100, "error": ""}
 
 
+def _refreshed_today() -> set[str]:
+    from django.utils import timezone
+
+    from reports.models import Snapshot
+
+    return set(Snapshot.objects.filter(as_of=timezone.localdate()).values_list("region__name", flat=True))
+
+
+def test_county_staff_refresh_their_county_and_watch_their_own_run(client, world, django_capture_on_commit_callbacks):
+    login(client, UserFactory.staff(region=world["shangcheng"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("reports:refresh"))
+    run = ReportRun.objects.get()
+    assert response["Location"] == reverse("reports:run_detail", args=[run.pk])
+    assert _refreshed_today() == {"商城县"}
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "商城县" in page.content.decode() and "100%" in page.content.decode()
+    assert client.get(response["Location"], HTTP_ACCEPT="application/json").json()["status"] == "done"
+    client.logout()
+    login(client, UserFactory.staff(region=world["gushi"]))
+    assert client.get(response["Location"]).status_code == 404
+
+
+def test_city_staff_refresh_the_whole_city(client, world, django_capture_on_commit_callbacks):
+    login(client, UserFactory.staff(region=world["city"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("reports:refresh"))
+    assert _refreshed_today() == {"信阳市", "商城县", "固始县"}
+    assert "信阳市" in client.get(response["Location"]).content.decode()
+
+
 def test_leaders_cannot_refresh_and_runs_are_scoped(client, world):
     login(client, UserFactory.leader(region=world["city"]))
     assert client.post(reverse("reports:refresh")).status_code == 403
