@@ -4,6 +4,7 @@ still refuses to start without a real SECRET_KEY (in one line), and the console 
 import io
 import logging
 import os
+import shutil
 import subprocess
 import sys
 
@@ -98,3 +99,30 @@ def test_build_reports_does_not_print_celerys_succeeded_line(caplog, request, ea
     call_command("build_reports", stdout=out)
     assert "Snapshots built" in out.getvalue()
     assert not [r for r in caplog.records if "succeeded" in r.getMessage()], caplog.text
+
+
+def _make(*args: str, cwd) -> subprocess.CompletedProcess:
+    if not shutil.which("make"):
+        pytest.skip("make not installed")
+    makefile = os.path.join(settings.BASE_DIR, "Makefile")
+    return subprocess.run(["make", "-f", makefile, *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_make_writes_a_development_env_file_once(tmp_path):
+    result = _make(".env", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    env_file = tmp_path / ".env"
+    values = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if not line.startswith("#"))
+    assert values["DEBUG"] == "1" and len(values["SECRET_KEY"]) >= 50
+    assert env_file.stat().st_mode & 0o077 == 0, "the key is readable by others"
+    env_file.write_text("DEBUG=0\n")
+    _make(".env", cwd=tmp_path)
+    assert env_file.read_text() == "DEBUG=0\n", "an existing .env was overwritten"
+
+
+def test_make_run_installs_the_runtime_requirements_only(tmp_path):
+    """`make run` installed Locust, Playwright and schemathesis too (92 s on a first run)."""
+    result = _make("-n", "run", f"VENV={tmp_path / 'venv'}", cwd=settings.BASE_DIR)
+    assert result.returncode == 0, result.stderr
+    installs = [line for line in result.stdout.splitlines() if "pip install" in line]
+    assert installs and all("-r requirements.txt" in line for line in installs), installs
