@@ -1,5 +1,6 @@
 """
-Settings for Twinning, read from the environment in this one place.
+Settings for Twinning, read from the environment in this one place (and, below it, from the
+checkout's git-ignored ``.env``, which ``make run`` writes for development).
 
 Two shapes of the same code:
 - embedded default (no environment): SQLite, Celery tasks run eagerly in-process,
