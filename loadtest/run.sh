@@ -113,16 +113,21 @@ for _ in $(seq 1 60); do
 done
 echo "-- gunicorn on 127.0.0.1:$PORT ($WORKERS workers); Locust: $USERS users for $RUN_TIME"
 
-set +e
+# From here on every outcome is reported, not fatal: `set -e` would stop at the first non-zero status
+# (a grep that finds nothing is one) and skip the summary, the kept logs and the exit code below.
+locust_rc=0 summary_rc=0
 "$VENV_BIN/locust" -f loadtest/locustfile.py --headless --host "http://127.0.0.1:$PORT" \
     --users "$USERS" --spawn-rate "$SPAWN_RATE" --run-time "$RUN_TIME" --stop-timeout 10 \
-    --csv "$WORK_DIR/stats" --only-summary --loglevel WARNING
-locust_rc=$?
-set -e
-"$VENV_BIN/python" loadtest/summary.py "$WORK_DIR/stats_stats.csv"
-summary_rc=$?
+    --csv "$WORK_DIR/stats" --only-summary --loglevel WARNING || locust_rc=$?
+"$VENV_BIN/python" loadtest/summary.py "$WORK_DIR/stats_stats.csv" || summary_rc=$?
 if [ -n "${LOADTEST_KEEP_LOGS:-}" ]; then
-    mkdir -p "$LOADTEST_KEEP_LOGS" && cp "$WORK_DIR"/*.log "$WORK_DIR"/stats_*.csv "$LOADTEST_KEEP_LOGS"/ 2>/dev/null
+    mkdir -p "$LOADTEST_KEEP_LOGS"
+    cp "$WORK_DIR"/*.log "$WORK_DIR"/stats_*.csv "$LOADTEST_KEEP_LOGS"/ 2>/dev/null || true
+    echo "-- logs and CSVs kept in $LOADTEST_KEEP_LOGS"
 fi
-grep -E "ERROR|Traceback" "$WORK_DIR/celery.log" | head -5
+if grep -qE "ERROR|Traceback" "$WORK_DIR/celery.log"; then
+    echo "-- the Celery worker logged errors (first lines):"
+    grep -E "ERROR|Traceback" "$WORK_DIR/celery.log" | head -n 5 || true
+fi
+echo "-- locust exit $locust_rc, summary exit $summary_rc"
 [ "$locust_rc" -eq 0 ] && [ "$summary_rc" -eq 0 ]

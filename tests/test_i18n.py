@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -199,26 +200,68 @@ def copy_sources(root: Path, destination: Path) -> None:
                 shutil.copyfile(source, target)
 
 
-def test_catalogue_covers_every_string_in_the_source(tmp_path, settings, monkeypatch):
-    """makemessages over (a copy of) the source finds nothing the committed catalogue lacks."""
+@pytest.fixture(scope="module")
+def fresh_catalogue(tmp_path_factory) -> Path:
+    """``make messages`` run over a copy of the source, starting from the committed catalogue: the
+    catalogue it would write."""
     if not shutil.which("xgettext") or not shutil.which("msgmerge"):
         unavailable("GNU gettext not installed (apt-get install gettext)")
-    tree = tmp_path / "src"
+    tree = tmp_path_factory.mktemp("src")
     copy_sources(Path(settings.BASE_DIR), tree)
     target = tree / "locale" / "en" / "LC_MESSAGES"
     target.mkdir(parents=True)
     shutil.copy(PO_PATH, target / "django.po")
-    settings.LOCALE_PATHS = [tree / "locale"]
-    monkeypatch.chdir(tree)
-    call_command("makemessages", locale=["en"], ignore_patterns=NOT_SOURCE, no_obsolete=True, verbosity=0)
+    cwd = os.getcwd()
+    try:
+        os.chdir(tree)
+        with override_settings(LOCALE_PATHS=[tree / "locale"]):
+            call_command("makemessages", locale=["en"], ignore_patterns=NOT_SOURCE, no_obsolete=True, verbosity=0)
+    finally:
+        os.chdir(cwd)
+    return target / "django.po"
+
+
+def test_catalogue_covers_every_string_in_the_source(fresh_catalogue):
+    """makemessages over (a copy of) the source finds nothing the committed catalogue lacks."""
     committed = {(e.msgctxt, e.msgid) for e in messages()}
-    fresh = messages(target / "django.po")
+    fresh = messages(fresh_catalogue)
     new = [describe(e) for e in fresh if (e.msgctxt, e.msgid) not in committed]
     untranslated = [describe(e) for e in fresh if not all(e.msgstr.values()) or "fuzzy" in e.flags]
     assert not new and not untranslated, (
         "strings in the source without an English translation (run `make messages` and translate):\n"
         + "\n".join(new or untranslated)
     )
+
+
+def jinja2_template_strings() -> dict[tuple[str | None, str], str]:
+    """Every string the Jinja2 templates pass to gettext, as Jinja2's own parser finds them:
+    {(context, msgid): where}."""
+    from twinning.jinja2 import environment
+
+    env = environment()
+    found = {}
+    for folder in (e["DIRS"][0] for e in settings.TEMPLATES if e["BACKEND"] == "twinning.jinja2.Jinja2"):
+        for path in sorted(Path(folder).rglob("*.html")):
+            for line, function, message in env.extract_translations(path.read_text(encoding="utf-8")):
+                strings = message if isinstance(message, tuple) else (message,)
+                context, msgid = (
+                    (strings[0], strings[1]) if function in ("pgettext", "npgettext") else (None, strings[0])
+                )
+                if isinstance(msgid, str):
+                    found[(context, msgid)] = f"{path.relative_to(settings.BASE_DIR)}:{line}"
+    return found
+
+
+def test_make_messages_keeps_every_string_the_jinja2_templates_use(fresh_catalogue):
+    """Django's extraction read Jinja2 templates as Django ones and dropped strings inside expressions
+    (``yesno(_("是,否"))``, ``… or _("管理员")``): the English pages then showed Chinese."""
+    kept = {(e.msgctxt, e.msgid) for e in messages(fresh_catalogue)}
+    dropped = [
+        f"{where}: {msgid!r}"
+        for (context, msgid), where in jinja2_template_strings().items()
+        if (context, msgid) not in kept
+    ]
+    assert not dropped, "`make messages` would drop strings the Jinja2 templates use:\n" + "\n".join(dropped)
 
 
 # --- the pages ------------------------------------------------------------------------------
@@ -393,3 +436,14 @@ def test_branch_roles_pages_in_english_have_no_chinese_ui_text(client, ascii_wor
     paths.append(reverse("volunteers:my_record") if role == "member" else reverse("pairing:my_pairing"))
     found = {path: runs for path in paths if (runs := chinese_on_english_page(client, path))}
     assert not found, f"Chinese UI text on English pages: {found}"
+
+
+@pytest.mark.django_db
+def test_english_branch_page_says_yes_or_no(client, ascii_world):
+    """The optimised flag is drawn by ``yesno(_("是,否"))``: with the translation missing it read 是/否."""
+    staff = UserFactory.staff(region=ascii_world["city"], display_name="Li")
+    assert client.login(username=staff.username, password=PASSWORD)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("pairing:branch_detail", args=[ascii_world["helper"].pk])).content.decode()
+    optimised = re.search(r"Optimised in this campaign</dt><dd[^>]*>([^<]*)</dd>", html)
+    assert optimised and optimised.group(1) in ("Yes", "No"), optimised and optimised.group(1)

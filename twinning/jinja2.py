@@ -9,7 +9,7 @@ Jinja2 templates live in ``templates/jinja2/`` and are found under the same name
 (``render(request, "pairing/branch_list.html")``): the Django engine is asked first, so a page moves
 to Jinja2 by moving its template. What the templates get, beyond the context processors' values:
 
-- ``_("…")`` (Django's gettext; ``makemessages`` finds ``{{ _("…") }}`` in the ``.html`` files),
+- ``_("…")`` (Django's gettext; the project's ``makemessages`` reads these files with Jinja2's parser),
   ``ngettext``, ``pgettext``, ``get_language()``, ``available_languages()``;
 - ``url(name, *args, **kwargs)``, ``static(path)``, ``main_menu(user)``, ``crispy(form)``;
 - Django's filters ``date``, ``time``, ``floatformat``, ``linebreaksbr``, ``truncatechars``,

@@ -1,5 +1,6 @@
 """
-Settings for Twinning, read from the environment in this one place.
+Settings for Twinning, read from the environment in this one place (and, below it, from the
+checkout's git-ignored ``.env``, which ``make run`` writes for development).
 
 Two shapes of the same code:
 - embedded default (no environment): SQLite, Celery tasks run eagerly in-process,
@@ -19,6 +20,30 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def env_file_read(path: str) -> None:
+    """Put the ``KEY=VALUE`` lines of a local env file into the environment, where the real environment
+    does not already set them. ``make run`` writes ``.env`` (git-ignored) with ``DEBUG=1`` and a generated
+    ``SECRET_KEY``, so commands run from a checkout get the development settings; production sets its
+    variables in its own environment. Blank lines and ``#`` comments are skipped; quotes around a value
+    are removed."""
+    if not path or not os.path.isfile(path):
+        return
+    with open(path, encoding="utf-8") as handle:
+        for raw in handle:
+            line = raw.strip()
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            key, _, value = line.removeprefix("export ").partition("=")
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            os.environ.setdefault(key.strip(), value)
+
+
+# ENV_FILE names another file, or none when empty (the test settings read none).
+env_file_read(os.environ.get("ENV_FILE", str(BASE_DIR / ".env")))
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -32,11 +57,15 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (set DEBUG=1 for development).")
-    SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
+if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    # manage.py prints this as one line; gunicorn and Celery refuse to start with it.
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set and DEBUG is off: production needs a real SECRET_KEY in its environment; "
+        "for development run `make run` (it writes .env with DEBUG=1 and a generated SECRET_KEY)."
+    )
+SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -361,7 +390,19 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's default config gives "django" its own console handler under DEBUG and lets the
+        # records propagate to the root's as well: every line (runserver's "Watching for file
+        # changes") printed twice. The root's handler alone prints them.
+        "django": {"handlers": []},
+        # django-axes logs four INFO lines per login attempt; lockouts are warnings and still show.
+        "axes": {"level": "WARNING"},
+    },
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # Tasks run inside the request or command: Celery's "Task ... succeeded" line is noise there. A
+    # worker (REDIS_URL set) keeps it.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
 
 # Twinning's own knobs.
 BRANCH_LIST_PAGE_SIZE = 50

@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+# A developer's .env (DEBUG=1, perhaps a DATABASE_URL) must not change what the tests see.
+os.environ["ENV_FILE"] = ""
 
 from .settings import *  # noqa: E402,F403
 

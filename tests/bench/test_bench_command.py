@@ -25,6 +25,7 @@ def test_bench_builds_the_dataset_and_prints_one_table():
         "--roster-rows",
         "300",
         "--no-memory",
+        "--allow-default-database",
         stdout=out,
     )
     text = out.getvalue()
@@ -51,15 +52,26 @@ def test_bench_builds_the_dataset_and_prints_one_table():
 def test_bench_reuses_a_dataset_that_is_big_enough():
     call_command("seed_demo", "--branches", "300", stdout=io.StringIO())
     out = io.StringIO()
-    call_command("bench", "--branches", "300", "--build-only", stdout=out)
+    call_command("bench", "--branches", "300", "--build-only", "--allow-default-database", stdout=out)
     assert "already there, reused" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_bench_refuses_the_default_database_without_database_url(monkeypatch):
+    """Without DATABASE_URL, `make bench` benchmarked the demo database and changed its branches."""
+    call_command("seed_demo", "--branches", "300", stdout=io.StringIO())
+    before = list(Branch.objects.order_by("pk").values_list("pk", "member_count"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(CommandError, match="DATABASE_URL is not set"):
+        call_command("bench", "--branches", "400", "--build-only", stdout=io.StringIO())
+    assert list(Branch.objects.order_by("pk").values_list("pk", "member_count")) == before
 
 
 def test_bench_rejects_bad_arguments():
     with pytest.raises(CommandError):
-        call_command("bench", "--months", "13", stdout=io.StringIO())
+        call_command("bench", "--months", "13", "--allow-default-database", stdout=io.StringIO())
     with pytest.raises(CommandError):
-        call_command("bench", "--only", "pages,everything", stdout=io.StringIO())
+        call_command("bench", "--only", "pages,everything", "--allow-default-database", stdout=io.StringIO())
 
 
 def test_timed_takes_the_median():

@@ -3,6 +3,7 @@
 Not part of the test suite (tests/bench only proves it runs). See docs/performance.md.
 """
 
+import os
 import shutil
 import time
 
@@ -27,10 +28,23 @@ class Command(BaseCommand):
         parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs (fresh processes)")
         parser.add_argument("--build-only", action="store_true", help="build the dataset, time nothing")
         parser.add_argument(
+            "--allow-default-database",
+            action="store_true",
+            help="run without DATABASE_URL, on the default database (db.sqlite3, the demo data, which bench changes)",
+        )
+        parser.add_argument(
             "--only", help=f"comma-separated groups to time: {', '.join(sorted(GROUPS))} (default: all)"
         )
 
     def handle(self, *args, branches, months, seed, runs, roster_rows, no_memory, build_only, only, **options):
+        if not os.environ.get("DATABASE_URL") and not options["allow_default_database"]:
+            # The dataset is seed_demo's generators topping up what is there, and some stages rewrite
+            # what they find (every branch's member count): never the demo database by accident.
+            raise CommandError(
+                "DATABASE_URL is not set: bench would build its dataset in the default database "
+                "(db.sqlite3, the demo data) and change it. Point DATABASE_URL at a throwaway database "
+                "(README: Performance), or pass --allow-default-database."
+            )
         if branches < 1 or runs < 1 or not 1 <= months <= 12 or roster_rows < 1:
             raise CommandError("--branches, --runs, --roster-rows must be positive; --months 1..12")
         groups = frozenset(g.strip() for g in only.split(",") if g.strip()) if only else GROUPS

@@ -2,6 +2,7 @@
 
 import datetime
 import json as jsonlib
+import logging
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -27,8 +28,15 @@ class Command(BaseCommand):
         cities = list(Region.objects.filter(level=RegionLevel.CITY, parent=None).order_by("path"))
         if not cities:
             raise CommandError("No city in the database: run seed_demo or import a roster first.")
-        # The same task the scheduler runs, executed here in-process.
-        refresh_snapshots.apply(kwargs={"as_of": day.isoformat()}, throw=True)
+        # The same task the scheduler runs, executed here in-process, without Celery's "Task ...
+        # succeeded" log line (the command says so itself below).
+        trace_logger = logging.getLogger("celery.app.trace")
+        level = trace_logger.level
+        trace_logger.setLevel(logging.WARNING)
+        try:
+            refresh_snapshots.apply(kwargs={"as_of": day.isoformat()}, throw=True)
+        finally:
+            trace_logger.setLevel(level)
         if json:
             payload = headline_json(city=cities[0], as_of=day)
             self.stdout.write(_dumps(payload))
