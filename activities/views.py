@@ -20,6 +20,7 @@ from pairing import scope
 from pairing.choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES
 from pairing.keyset import Page, cursors, keyset_page, page_query
 from pairing.selectors import counties_visible, regions_visible
+from twinning.params import id_or_none, query_id, query_year
 from twinning.rows import choice_labels, url_prefix
 
 from . import selectors, services
@@ -59,13 +60,6 @@ def _apply_validation_error(form, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc)
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _paged(context: dict, request) -> dict:
@@ -275,10 +269,9 @@ def joint_activity_create(request, pairing_pk: int):
 def compliance(request):
     user = request.user
     today = timezone.localdate()
-    year = _int(request.GET.get("year")) or today.year
-    year = min(max(year, 2000), today.year)
+    year = query_year(request, label=_("年度"))
     counties = list(counties_visible(user=user)) if user.role in REGION_SCOPED_ROLES or user.is_superuser else None
-    county_id = _int(request.GET.get("county")) if counties is not None else None
+    county_id = query_id(request, "county", label=_("县区")) if counties is not None else None
     county = next((c for c in counties if c.pk == county_id), None) if county_id else None
     if county_id and county is None:  # not a county the user sees: nothing, rather than all
         page = Page([])
@@ -395,7 +388,7 @@ def task_report(request, pk: int, pairing_pk: int):
     if request.method == "POST":
         if not can_report:
             raise PermissionDenied
-        task_id = _int(request.POST.get("task"))
+        task_id = id_or_none(request.POST.get("task"))
         entry = forms_by_task.get(task_id)
         if entry is None:
             raise Http404

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pairing.choices import HELPER_KINDS, REGION_SCOPED_ROLES, Role
+from twinning.params import query_year
 
 from . import selectors, services
 from .choices import MEMBER_QUARTER_TARGET_HOURS, HourStatus, OpenClosed, RegistrationStatus, WishStatus
@@ -535,10 +536,7 @@ def member_detail(request, pk: int):
 def member_certificate(request, pk: int):
     """A printable service certificate (服务证明) of a member's verified hours in a year."""
     member = selectors.member_get(user=request.user, pk=pk)
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        raise Http404
+    year = query_year(request, label=_("年度"))
     rows = selectors.member_yearly_record(member=member, year=year)
     context = {
         "member": member,

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from twinning.memo import ProcessMemo
+from twinning.params import id_or_none
 from twinning.rows import choice_labels, url_prefix
 
 from .. import scope, selectors, selectors_pairing
@@ -131,7 +132,7 @@ def branch_list(request):
 def _choices_key(user, county: str | None = None) -> tuple:
     """What decides the regions a filter form offers (pairing/filters.py): the user's scope, and the
     county chosen, whose townships the township field offers."""
-    return (user.is_superuser, user.region_id, user.branch_id, county if county and county.isdigit() else None)
+    return (user.is_superuser, user.region_id, user.branch_id, id_or_none(county))
 
 
 _BRANCH_COUNT_LABELS = (

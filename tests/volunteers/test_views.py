@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from tests.factories import UserFactory
@@ -493,3 +494,13 @@ def test_each_role_lands_on_its_page(client, world):
         response = client.get(reverse("volunteers:index"))
         assert response.status_code == 302 and response.url == url, user
         assert client.get(url).status_code == 200, user
+
+
+@pytest.mark.parametrize("year", ["0", "-5", "99999", "abc"])
+def test_a_certificate_for_an_impossible_year_says_so_and_shows_this_year(client, world, year):
+    client.force_login(world.member)
+    response = client.get(reverse("volunteers:member_certificate", args=[world.member.pk]), {"year": year})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "年度：" in html  # the message names the field and says what is wrong
+    assert f"{timezone.localdate().year}年度参加社区志愿服务" in html
