@@ -504,3 +504,28 @@ def test_a_certificate_for_an_impossible_year_says_so_and_shows_this_year(client
     html = response.content.decode()
     assert "年度：" in html  # the message names the field and says what is wrong
     assert f"{timezone.localdate().year}年度参加社区志愿服务" in html
+
+
+@pytest.mark.parametrize(
+    ("url_name", "fields"),
+    [
+        ("whistle_create", {"kind": "flood", "title": "防汛", "place": "村部", "happens_on": "2024-05-01"}),
+        (
+            "project_create",
+            {
+                "title": "义诊",
+                "category": "health",
+                "place": "卫生站",
+                "starts_on": "2024-05-01",
+                "ends_on": "2024-05-01",
+                "claimants": "both",
+            },
+        ),
+    ],
+)
+def test_a_whistle_or_project_for_nobody_is_refused_on_its_number_field(client, world, url_name, fields):
+    client.force_login(world.community_secretary)
+    response = client.post(reverse(f"volunteers:{url_name}", args=[world.community.pk]), {**fields, "places": "0"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["places"] == ["确保该值大于或等于1。"]
+    assert "约束" not in response.content.decode() and "places_positive" not in response.content.decode()
