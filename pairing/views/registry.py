@@ -243,7 +243,10 @@ def branch_grade_bulk(request):
             for error in errors:
                 messages.error(request, error)
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+    # A path of this site only: redirect() would take a bare word ("0") for a URL name, and fail.
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    ):
         next_url = reverse("pairing:branch_list")
     return redirect(next_url)
 

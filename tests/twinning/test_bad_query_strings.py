@@ -1,19 +1,22 @@
-"""Every page, for every role, answers hostile query strings without a server error (issue 14, item 6).
+"""Every page, for every role, answers hostile query strings and form fields without a server
+error (issue 14, item 6).
 
 The walk, in the spirit of schemathesis for the HTML pages:
 
 1. the pages are the project's URL patterns (``get_resolver``), less the admin, the API (fuzzed by
    tests/api/test_fuzz.py), the language switch and logout; path ints are filled with real rows of
    the API tests' world where a page has one, else an id that does not exist;
-2. the parameters a page reads are found by asking: each page is opened once with every parameter
-   name the project's views, filters and forms read (``CANDIDATES``), and ``request.GET`` records
-   the names that were looked up;
+2. each role opens each page once; the parameters a page reads are found by asking: it is opened
+   with every parameter name the project's views, filters and forms read (``CANDIDATES``), and
+   ``request.GET`` records the names that were looked up;
 3. each page is then opened with hostile values: for every role that may open it, once per value
-   with all its parameters set to it; for one role, each parameter alone with each value (and as a
-   list); and hypothesis draws ``st.text()`` for a bounded number of examples.
+   in all its parameters; for one role, each parameter alone with each value (and as a list); and
+   hypothesis draws ``st.text()`` for a bounded number of examples;
+4. each form a page shows is posted hostile values in every field (but files: see the upload
+   tests), and each page that only takes a POST is posted them by every role.
 
 A response passes when its status is below 500 and an HTML body shows no traceback or database
-internals. The world is built once: the walk is one test.
+internals. The world is built once: the walk is one test (about 45 s on SQLite).
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ import logging
 import re
 import sys
 import time
+from dataclasses import dataclass, field
 
 import pytest
 from django.core.handlers.wsgi import WSGIRequest
+from django.forms import FileField
 from django.http import QueryDict
 from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import HealthCheck, given, settings
@@ -69,6 +74,9 @@ HOSTILE = [
 ]
 # The values every role sends to every page it opens (all parameters at once).
 EVERY_ROLE = ["0", "-5", "2026-02-30", "abc", "9" * 40, "²"]
+# The fields the views read from request.POST directly, outside a form, and the values posted.
+POST_NAMES = ["decision", "reason", "task", "partner", "region", "token", "next", "fingerprint", "quarter"]
+POSTED = ["0", "-5", "99999", "2026-02-30", "abc", "", "\x00", "9" * 40, "²", "x" * 3000]
 INTERNALS = ("Traceback", "Exception Value", "IntegrityError", "OperationalError", "约束", "constraint", "DoesNotExist")
 
 
@@ -153,6 +161,24 @@ def pages(shared, whistle) -> list[str]:
     return urls
 
 
+def walk_setup(shared) -> tuple[list, list[str]]:
+    """The users of every role, and every page's URL (a whistle added, so that its pages have one)."""
+    s = shared.mine
+    whistle = volunteer_services.whistle_create(
+        acting_user=s.community_sec,
+        community=s.community,
+        kind="flood",
+        title="防汛",
+        place="村部",
+        happens_on=s.hours.served_on,
+        places=3,
+    )
+    Snapshot.objects.all().delete()  # the API world's snapshots hold stub figures, not a computed snapshot
+    city_staff = UserFactory.staff(region=shared.city)
+    roles = [city_staff, s.staff, shared.leader, s.helper_sec, s.partner_sec, s.community_sec, s.member]
+    return roles, pages(shared, whistle)
+
+
 def check(problems: list[str], response, url: str, query) -> None:
     where = f"{url} {query!r}"
     if response.status_code >= 500:
@@ -165,69 +191,104 @@ def check(problems: list[str], response, url: str, query) -> None:
             problems.append(f"shows {leaked} {where}")
 
 
-def test_every_page_answers_hostile_query_strings_without_a_server_error(client, world, recorded_queries, caplog):  # noqa: F811
-    client.raise_request_exception = False
-    caplog.set_level(
-        logging.CRITICAL, logger="django"
-    )  # thousands of 403s and 404s: the problems list says what failed
-    s = world.mine
-    whistle = volunteer_services.whistle_create(
-        acting_user=s.community_sec,
-        community=s.community,
-        kind="flood",
-        title="防汛",
-        place="村部",
-        happens_on=s.hours.served_on,
-        places=3,
-    )
-    Snapshot.objects.all().delete()  # the API world's snapshots hold stub figures, not a computed snapshot
-    city_staff = UserFactory.staff(region=world.city)
-    roles = [city_staff, s.staff, world.leader, s.helper_sec, s.partner_sec, s.community_sec, s.member]
-    urls = pages(world, whistle)
-    started = time.monotonic()
-    problems: list[str] = []
+@dataclass
+class Walk:
+    """What the first pass over every page found, for every role."""
 
-    # Which pages each role opens; the parameters a page reads, asked of the first role that opens it.
-    opens: dict[str, list] = {}
+    opens: dict[str, list] = field(default_factory=dict)  # url: the roles that open it
+    forms: dict[str, tuple] = field(default_factory=dict)  # url: (first role, its form's field names)
+    post_only: dict[str, list] = field(default_factory=dict)  # url: the roles a GET is refused (405)
+    reads: dict[str, list[str]] = field(default_factory=dict)  # url: the query parameters it reads
+    problems: list[str] = field(default_factory=list)
+
+
+def survey(client, roles, urls, recorded_queries) -> Walk:
+    walk = Walk()
     for user in roles:
         client.force_login(user)
         for url in urls:
-            if client.get(url).status_code == 200:
-                opens.setdefault(url, []).append(user)
-    read_pages: dict[str, list[str]] = {}
-    for url, users in opens.items():
+            response = client.get(url)
+            check(walk.problems, response, url, "")
+            if response.status_code == 405:
+                walk.post_only.setdefault(url, []).append(user)
+            if response.status_code != 200:
+                continue
+            walk.opens.setdefault(url, []).append(user)
+            form = (response.context or {}).get("form")
+            if hasattr(form, "fields") and url not in walk.forms:
+                names = [form.add_prefix(n) for n, f in form.fields.items() if not isinstance(f, FileField)]
+                walk.forms[url] = (user, names)
+    for url, users in walk.opens.items():
         client.force_login(users[0])
         recorded_queries.seen = set()
-        query = {name: "1" for name in CANDIDATES}
-        check(problems, client.get(url, query), url, query)
+        query = dict.fromkeys(CANDIDATES, "1")
+        check(walk.problems, client.get(url, query), url, query)
         if recorded_queries.seen:
-            read_pages[url] = sorted(recorded_queries.seen)
+            walk.reads[url] = sorted(recorded_queries.seen)
     recorded_queries.seen = None
-    assert len(read_pages) >= 15, read_pages  # the walk found the list pages and their filters
-    print(f"discovery {time.monotonic() - started:.0f} s")
+    return walk
 
-    for url, names in read_pages.items():
-        for user in opens[url]:
+
+def send_hostile_queries(client, walk: Walk) -> None:
+    """Every role that opens a page: each value in all its parameters; one role: each parameter alone."""
+    for url, names in walk.reads.items():
+        for user in walk.opens[url]:
             client.force_login(user)
             for value in EVERY_ROLE:
-                query = {name: value for name in names}
-                check(problems, client.get(url, query), url, query)
-        client.force_login(opens[url][0])
+                query = dict.fromkeys(names, value)
+                check(walk.problems, client.get(url, query), url, query)
+        client.force_login(walk.opens[url][0])
         for name in names:
             for value in [*HOSTILE, ["1", "2"], ["abc", ""]]:
-                check(problems, client.get(url, {name: value}), url, {name: value})
+                check(walk.problems, client.get(url, {name: value}), url, {name: value})
 
-    print(f"hostile {time.monotonic() - started:.0f} s")
-    # Random text for a bounded number of examples, all of a page's parameters at once.
-    targets = sorted(read_pages)
+
+def send_random_queries(client, walk: Walk) -> None:
+    """Hypothesis's text in all of a page's parameters at once, for a bounded number of examples."""
 
     @settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    @given(url=st.sampled_from(targets), value=st.text(max_size=40))
+    @given(url=st.sampled_from(sorted(walk.reads)), value=st.text(max_size=40))
     def random_text(url, value):
-        client.force_login(opens[url][0])
-        query = {name: value for name in read_pages[url]}
-        check(problems, client.get(url, query), url, query)
+        client.force_login(walk.opens[url][0])
+        query = dict.fromkeys(walk.reads[url], value)
+        check(walk.problems, client.get(url, query), url, query)
 
     random_text()
-    print(f"walk: {len(urls)} pages, {len(read_pages)} read parameters, {time.monotonic() - started:.0f} s")
-    assert problems == [], "\n".join(sorted(set(problems)))
+
+
+def send_hostile_forms(client, walk: Walk) -> None:
+    """Each form a page shows (as the first role that opens it), and each page that takes only a
+    POST (as every role), with each value in every field."""
+    for url, (user, names) in walk.forms.items():
+        client.force_login(user)
+        for value in POSTED:
+            data = dict.fromkeys([*names, *POST_NAMES], value)
+            check(walk.problems, client.post(url, data), url, data)
+    for url, users in walk.post_only.items():
+        for user in users:
+            client.force_login(user)
+            for value in POSTED[:5]:
+                data = dict.fromkeys(POST_NAMES, value)
+                check(walk.problems, client.post(url, data), url, data)
+
+
+def test_every_page_answers_hostile_query_strings_and_forms_without_a_server_error(
+    client,
+    world,  # noqa: F811
+    recorded_queries,
+    caplog,
+):
+    client.raise_request_exception = False
+    caplog.set_level(logging.CRITICAL, logger="django")  # thousands of 403s and 404s; the problems say enough
+    roles, urls = walk_setup(world)
+    started = time.monotonic()
+    walk = survey(client, roles, urls, recorded_queries)
+    assert len(walk.reads) >= 15, walk.reads  # it found the list pages and their filters
+    assert len(walk.forms) >= 10, sorted(walk.forms)  # and the forms
+    send_hostile_queries(client, walk)
+    send_random_queries(client, walk)
+    send_hostile_forms(client, walk)
+    print(
+        f"walk: {len(urls)} pages, {len(walk.reads)} with parameters, {len(walk.forms)} forms, {time.monotonic() - started:.0f} s"
+    )
+    assert walk.problems == [], "\n".join(sorted(set(walk.problems)))
