@@ -6,6 +6,7 @@ so the scope rule reaches it through ``community__`` (see ``pairing.scope.commun
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -154,6 +155,11 @@ class Project(FastChoiceDisplay, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("volunteers:project_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        # The rule of volproject_ends_after_start, said on the field (the form and the service run it).
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("结束日期不能早于开始日期。")})
 
 
 class Claim(FastChoiceDisplay, models.Model):

@@ -529,3 +529,13 @@ def test_a_whistle_or_project_for_nobody_is_refused_on_its_number_field(client, 
     assert response.status_code == 200
     assert response.context["form"].errors["places"] == ["确保该值大于或等于1。"]
     assert "约束" not in response.content.decode() and "places_positive" not in response.content.decode()
+
+
+def test_a_project_that_ends_before_it_starts_is_refused_on_its_end_date(client, world):
+    client.force_login(world.community_secretary)
+    fields = {"title": "义诊", "category": "health", "place": "卫生站", "places": "2", "claimants": "both"}
+    response = client.post(
+        reverse("volunteers:project_create", args=[world.community.pk]),
+        {**fields, "starts_on": "2024-05-02", "ends_on": "2024-05-01"},
+    )
+    assert response.context["form"].errors == {"ends_on": ["结束日期不能早于开始日期。"]}
