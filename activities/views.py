@@ -20,7 +20,7 @@ from pairing import scope
 from pairing.choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES
 from pairing.keyset import Page, cursors, keyset_page, page_query
 from pairing.selectors import counties_visible, regions_visible
-from twinning.params import id_or_none, query_id, query_year
+from twinning.params import id_or_none, query_choice, query_id, query_year
 from twinning.rows import choice_labels, url_prefix
 
 from . import selectors, services
@@ -88,19 +88,19 @@ def _serve(field_file, name: str | None = None, *, inline: bool = True) -> FileR
 @login_required
 def index(request):
     user = request.user
-    status = request.GET.get("status", "")
+    status = query_choice(request, "status", ThemeDayStatus.choices, label=_("状态"))
     pairings = selectors.branch_pairings(user=user)
     page = selectors.theme_day_page(
         user=user,
         pairings=pairings,
-        status=status if status in ThemeDayStatus.values else None,
+        status=status,
         size=PAGE_SIZE,
         **cursors(request.GET),
     )
     statuses = [(value, str(label)) for value, label in ThemeDayStatus.choices]
     context = {
         "page": page,
-        "status": status,
+        "status": status or "",
         "statuses": statuses,
         "status_labels": dict(statuses),
         "detail_url": url_prefix("activities:theme_day_detail"),

@@ -61,6 +61,13 @@ def query_year(request, name: str = "year", *, label) -> int:
     return query_int(request, name, label=label, min_value=FIRST_YEAR, max_value=this_year, default=this_year)
 
 
+def query_choice(request, name: str, choices, *, label, default: str | None = None) -> str | None:
+    """One of ``choices`` (values, or (value, label) pairs)."""
+    values = [c[0] if isinstance(c, tuple | list) else c for c in choices]
+    field = forms.ChoiceField(label=label, choices=[(v, v) for v in values])
+    return query_value(request, name, field, default=default)
+
+
 def query_date(request, name: str, *, label) -> datetime.date | None:
     """A date (2024-05-01); None when blank or not a date of the calendar."""
     return query_value(request, name, forms.DateField(label=label))

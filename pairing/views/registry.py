@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from twinning.memo import ProcessMemo
-from twinning.params import id_or_none
+from twinning.params import id_or_none, query_choice
 from twinning.rows import choice_labels, url_prefix
 
 from .. import scope, selectors, selectors_pairing
@@ -86,9 +86,7 @@ def branch_list(request):
     branch_filter = BranchFilter(
         request.GET if filtering else None, queryset=selectors.branch_list(user=user), user=user
     )
-    sort = request.GET.get("sort", "code")
-    if sort not in BRANCH_SORTS:
-        sort = "code"
+    sort = query_choice(request, "sort", list(BRANCH_SORTS), label=_("排序"), default="code")
     page = keyset_page(
         branch_filter.qs,
         BRANCH_SORTS[sort],
