@@ -18,6 +18,7 @@ from pairing.choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES
 from pairing.keyset import Page, cursors, keyset_page, page_query
 from pairing.selectors import counties_visible, regions_visible
 from twinning import files
+from twinning.params import id_or_none, query_choice, query_id, query_year
 from twinning.rows import choice_labels, url_prefix
 
 from . import selectors, services
@@ -59,13 +60,6 @@ def _apply_validation_error(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _paged(context: dict, request) -> dict:
     """A list page's context plus the query string its page links keep (the filters, no cursor)."""
     return {**context, "query": page_query(request.GET)}
@@ -82,19 +76,19 @@ def _serve(field_file, name: str = ""):
 @login_required
 def index(request):
     user = request.user
-    status = request.GET.get("status", "")
+    status = query_choice(request, "status", ThemeDayStatus.choices, label=_("状态"))
     pairings = selectors.branch_pairings(user=user)
     page = selectors.theme_day_page(
         user=user,
         pairings=pairings,
-        status=status if status in ThemeDayStatus.values else None,
+        status=status,
         size=PAGE_SIZE,
         **cursors(request.GET),
     )
     statuses = [(value, str(label)) for value, label in ThemeDayStatus.choices]
     context = {
         "page": page,
-        "status": status,
+        "status": status or "",
         "statuses": statuses,
         "status_labels": dict(statuses),
         "detail_url": url_prefix("activities:theme_day_detail"),
@@ -263,10 +257,9 @@ def joint_activity_create(request, pairing_pk: int):
 def compliance(request):
     user = request.user
     today = timezone.localdate()
-    year = _int(request.GET.get("year")) or today.year
-    year = min(max(year, 2000), today.year)
+    year = query_year(request, label=_("年度"))
     counties = list(counties_visible(user=user)) if user.role in REGION_SCOPED_ROLES or user.is_superuser else None
-    county_id = _int(request.GET.get("county")) if counties is not None else None
+    county_id = query_id(request, "county", label=_("县区")) if counties is not None else None
     county = next((c for c in counties if c.pk == county_id), None) if county_id else None
     if county_id and county is None:  # not a county the user sees: nothing, rather than all
         page = Page([])
@@ -383,7 +376,7 @@ def task_report(request, pk: int, pairing_pk: int):
     if request.method == "POST":
         if not can_report:
             raise PermissionDenied
-        task_id = _int(request.POST.get("task"))
+        task_id = id_or_none(request.POST.get("task"))
         entry = forms_by_task.get(task_id)
         if entry is None:
             raise Http404

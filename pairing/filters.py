@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from markupsafe import escape
 
 from twinning.memo import ProcessMemo
+from twinning.params import id_or_none
 
 from . import selectors
 from .choices import BranchKind, Grade, RegionLevel, UnitLevel
@@ -38,7 +39,7 @@ class BranchFilter(django_filters.FilterSet):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         county = self.data.get("county") if self.data else None
-        county = int(county) if county and str(county).isdigit() else None
+        county = id_or_none(county)
         # The fields validate one region by id, for which the level says all; the options (many
         # rows) are read down the tree as the selectors read them (``region_choices``).
         regions = selectors.regions_visible(user=user)

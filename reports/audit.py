@@ -17,12 +17,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import ThemeDay
 from pairing import scope
 from pairing.models import Branch, BranchGrade, OptimisationRecord, Pairing
+from twinning.params import query_date, query_id
 from volunteers.models import HourEntry
 
 PAGE_SIZE = 50
@@ -177,8 +178,9 @@ def _cursor(value: str) -> tuple[datetime.datetime, int, int] | None:
             return None
         if timezone.is_naive(parsed):
             parsed = timezone.make_aware(parsed)
+        parsed.astimezone(datetime.UTC)  # compared in UTC: the first hours of year 1 east of UTC have none
         return parsed, int(source_index), int(history_id)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 
@@ -188,15 +190,14 @@ def audit_list(request):
         raise PermissionDenied
     get = request.GET
     keys = [k for k in get.getlist("source") if k in SOURCE_BY_KEY]
-    object_id = get.get("object")
     before = _cursor(get.get("before", ""))
     entries = audit_entries(
         user=request.user,
         source_keys=keys or None,
         actor=get.get("actor", "").strip(),
-        object_id=int(object_id) if object_id and object_id.isdigit() else None,
-        since=parse_date(get.get("since", "") or "") if get.get("since") else None,
-        until=parse_date(get.get("until", "") or "") if get.get("until") else None,
+        object_id=query_id(request, "object", label=_("对象编号")),
+        since=query_date(request, "since", label=_("起")),
+        until=query_date(request, "until", label=_("止")),
         before=before,
     )
     next_before = None

@@ -18,10 +18,18 @@ class ThresholdForm(forms.Form):
 
     @property
     def metric_label(self) -> str:
-        return Metric(self.initial.get("metric") or self.data.get(self.add_prefix("metric"))).label
+        metric = self.initial.get("metric") or self.data.get(self.add_prefix("metric"))
+        return Metric(metric).label if metric in Metric.values else ""  # a form past the six sent back
 
 
-ThresholdFormSet = forms.formset_factory(ThresholdForm, extra=0, min_num=len(Metric.values), max_num=len(Metric.values))
+# One form per metric; a tampered count reads no more forms than that (Django's default is 1,000 more).
+ThresholdFormSet = forms.formset_factory(
+    ThresholdForm,
+    extra=0,
+    min_num=len(Metric.values),
+    max_num=len(Metric.values),
+    absolute_max=len(Metric.values),
+)
 
 
 class AssessmentWeightsForm(forms.ModelForm):

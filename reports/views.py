@@ -22,6 +22,7 @@ from pairing.choices import RegionLevel
 from pairing.models import Region
 from twinning import files
 from twinning.memo import ProcessMemo
+from twinning.params import id_or_none, query_id
 
 from . import selectors
 from .forms import AssessmentExportForm, AssessmentWeightsForm, ThresholdFormSet
@@ -157,10 +158,7 @@ def _figures(region: Region, snapshot_id: int) -> dict:
 @dashboard_required
 def dashboard(request):
     """Headline cards and charts of a region, read from its latest snapshot (no recomputation)."""
-    region_id = request.GET.get("region")
-    region = selectors.dashboard_region(
-        user=request.user, region_id=int(region_id) if region_id and region_id.isdigit() else None
-    )
+    region = selectors.dashboard_region(user=request.user, region_id=query_id(request, "region", label=_("区域")))
     snapshot_id, *stamp = selectors.figures_stamp(region=region)
     context = {
         "region": region,
@@ -222,10 +220,8 @@ def assessment_index(request):
     """Staff pick a quarter and start an export of their region (or a county inside it)."""
     if not scope.can_manage(request.user):
         raise PermissionDenied
-    region_id = request.GET.get("region") or request.POST.get("region")
-    region = selectors.dashboard_region(
-        user=request.user, region_id=int(region_id) if region_id and region_id.isdigit() else None
-    )
+    region_id = query_id(request, "region", label=_("区域")) or id_or_none(request.POST.get("region"))
+    region = selectors.dashboard_region(user=request.user, region_id=region_id)
     quarters = selectors.recent_quarters(today=timezone.localdate())
     previous = quarters[1]  # the quarter just ended is the usual one to assess
     form = AssessmentExportForm(

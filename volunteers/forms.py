@@ -74,12 +74,6 @@ class ProjectForm(_CrispyMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self._helper()
 
-    def clean(self):
-        data = super().clean()
-        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
-            self.add_error("ends_on", _("结束日期不能早于开始日期。"))
-        return data
-
 
 class WishForm(_CrispyMixin, forms.ModelForm):
     submit_label = _("录入心愿")

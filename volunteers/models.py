@@ -6,6 +6,8 @@ so the scope rule reaches it through ``community__`` (see ``pairing.scope.commun
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -125,7 +127,10 @@ class Project(FastChoiceDisplay, models.Model):
     place = models.CharField(_("地点"), max_length=100)
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"))
-    places = models.PositiveSmallIntegerField(_("需认领数"), help_text=_("可认领的单位或党员数量"))
+    # At least one: the validator says so on the field (form, service); the constraint guards the table.
+    places = models.PositiveSmallIntegerField(
+        _("需认领数"), validators=[MinValueValidator(1)], help_text=_("可认领的单位或党员数量")
+    )
     claimants = models.CharField(_("认领对象"), max_length=16, choices=Claimants.choices, default=Claimants.BOTH)
     status = models.CharField(_("状态"), max_length=16, choices=OpenClosed.choices, default=OpenClosed.OPEN)
     created_by = models.ForeignKey(
@@ -150,6 +155,11 @@ class Project(FastChoiceDisplay, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("volunteers:project_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        # The rule of volproject_ends_after_start, said on the field (the form and the service run it).
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("结束日期不能早于开始日期。")})
 
 
 class Claim(FastChoiceDisplay, models.Model):
@@ -245,7 +255,8 @@ class Whistle(FastChoiceDisplay, models.Model):
     description = models.TextField(_("说明"), blank=True)
     place = models.CharField(_("集合地点"), max_length=100)
     happens_on = models.DateField(_("日期"))
-    places = models.PositiveSmallIntegerField(_("需要人数"))
+    # At least one: the validator says so on the field (form, service); the constraint guards the table.
+    places = models.PositiveSmallIntegerField(_("需要人数"), validators=[MinValueValidator(1)])
     status = models.CharField(_("状态"), max_length=16, choices=OpenClosed.choices, default=OpenClosed.OPEN)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("吹哨人"), null=True, on_delete=models.SET_NULL, related_name="+"

@@ -197,8 +197,6 @@ def project_create(*, acting_user: User, community: Branch, **fields) -> Project
     """The community secretary publishes a service project on the demand list."""
     _require_community_secretary(acting_user, community)
     project = Project(community=community, created_by=acting_user, **fields)
-    if project.starts_on and project.ends_on and project.ends_on < project.starts_on:
-        raise ValidationError({"ends_on": _("结束日期不能早于开始日期。")})
     project.full_clean()
     project._history_user = acting_user
     project.save()

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from pairing.choices import HELPER_KINDS, REGION_SCOPED_ROLES, Role
 from twinning import files
+from twinning.params import query_year
 
 from . import selectors, services
 from .choices import MEMBER_QUARTER_TARGET_HOURS, HourStatus, OpenClosed, RegistrationStatus, WishStatus
@@ -526,10 +526,7 @@ def member_detail(request, pk: int):
 def member_certificate(request, pk: int):
     """A printable service certificate (服务证明) of a member's verified hours in a year."""
     member = selectors.member_get(user=request.user, pk=pk)
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        raise Http404
+    year = query_year(request, label=_("年度"))
     rows = selectors.member_yearly_record(member=member, year=year)
     context = {
         "member": member,

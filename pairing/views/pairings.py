@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from twinning import files
+from twinning.params import id_or_none
 from twinning.rows import choice_labels, url_prefix
 
 from .. import scope, selectors_pairing
@@ -248,8 +249,8 @@ def pairing_double_approve(request, pk: int):
 def pairing_create(request):
     user = request.user
     partner = None
-    partner_id = request.POST.get("partner") or request.GET.get("partner")
-    if partner_id and str(partner_id).isdigit():
+    partner_id = id_or_none(request.POST.get("partner") or request.GET.get("partner"))
+    if partner_id:
         partner = get_object_or_404(selectors_pairing.uncovered_partners(user=user), pk=partner_id)
     form = PairingCreateForm(request.POST or None, user=user, partner=partner)
     if request.method == "POST" and form.is_valid():

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from twinning.memo import ProcessMemo
+from twinning.params import id_or_none, query_choice
 from twinning.rows import choice_labels, url_prefix
 
 from .. import scope, selectors, selectors_pairing
@@ -85,9 +86,7 @@ def branch_list(request):
     branch_filter = BranchFilter(
         request.GET if filtering else None, queryset=selectors.branch_list(user=user), user=user
     )
-    sort = request.GET.get("sort", "code")
-    if sort not in BRANCH_SORTS:
-        sort = "code"
+    sort = query_choice(request, "sort", list(BRANCH_SORTS), label=_("排序"), default="code")
     page = keyset_page(
         branch_filter.qs,
         BRANCH_SORTS[sort],
@@ -131,7 +130,7 @@ def branch_list(request):
 def _choices_key(user, county: str | None = None) -> tuple:
     """What decides the regions a filter form offers (pairing/filters.py): the user's scope, and the
     county chosen, whose townships the township field offers."""
-    return (user.is_superuser, user.region_id, user.branch_id, county if county and county.isdigit() else None)
+    return (user.is_superuser, user.region_id, user.branch_id, id_or_none(county))
 
 
 _BRANCH_COUNT_LABELS = (
@@ -242,7 +241,10 @@ def branch_grade_bulk(request):
             for error in errors:
                 messages.error(request, error)
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+    # A path of this site only: redirect() would take a bare word ("0") for a URL name, and fail.
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    ):
         next_url = reverse("pairing:branch_list")
     return redirect(next_url)
 

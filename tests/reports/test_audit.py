@@ -103,3 +103,15 @@ def test_audit_page_costs_the_same_queries_for_few_and_many_changes(client, worl
     with django_assert_max_num_queries(25) as many:
         client.get(url)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "label"),
+    [("since", "2026-13-45", "起"), ("until", "2026-02-30", "止"), ("object", "²", "对象编号")],
+)
+def test_an_impossible_filter_is_reported_on_the_page_and_left_out(client, world, name, value, label):
+    login(client, world["city_staff"])
+    response = client.get(reverse("reports:audit"), {name: value})
+    assert response.status_code == 200
+    assert f"{label}：" in response.content.decode()
+    assert response.context["entries"]  # the other filters still apply: nothing is hidden by the bad one

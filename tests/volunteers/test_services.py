@@ -478,3 +478,17 @@ def test_wish_hours_need_the_wish_claimed_by_the_member(world):
         member=world.member, wish=wish, served_on=D, starts_at=T(9), ends_at=T(10), description="送书"
     )
     assert entry.wish == Wish.objects.get()
+
+
+def test_a_whistle_for_nobody_is_refused_by_the_service_on_its_number_field(world):
+    with pytest.raises(ValidationError) as refused:
+        services.whistle_create(
+            acting_user=world.community_secretary,
+            community=world.community,
+            kind="flood",
+            title="防汛",
+            place="村部",
+            happens_on=datetime.date(2024, 5, 1),
+            places=0,
+        )
+    assert refused.value.message_dict == {"places": ["确保该值大于或等于1。"]}

@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from tests.factories import UserFactory
@@ -494,3 +495,48 @@ def test_each_role_lands_on_its_page(client, world):
         response = client.get(reverse("volunteers:index"))
         assert response.status_code == 302 and response.url == url, user
         assert client.get(url).status_code == 200, user
+
+
+@pytest.mark.parametrize("year", ["0", "-5", "99999", "abc"])
+def test_a_certificate_for_an_impossible_year_says_so_and_shows_this_year(client, world, year):
+    client.force_login(world.member)
+    response = client.get(reverse("volunteers:member_certificate", args=[world.member.pk]), {"year": year})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "年度：" in html  # the message names the field and says what is wrong
+    assert f"{timezone.localdate().year}年度参加社区志愿服务" in html
+
+
+@pytest.mark.parametrize(
+    ("url_name", "fields"),
+    [
+        ("whistle_create", {"kind": "flood", "title": "防汛", "place": "村部", "happens_on": "2024-05-01"}),
+        (
+            "project_create",
+            {
+                "title": "义诊",
+                "category": "health",
+                "place": "卫生站",
+                "starts_on": "2024-05-01",
+                "ends_on": "2024-05-01",
+                "claimants": "both",
+            },
+        ),
+    ],
+)
+def test_a_whistle_or_project_for_nobody_is_refused_on_its_number_field(client, world, url_name, fields):
+    client.force_login(world.community_secretary)
+    response = client.post(reverse(f"volunteers:{url_name}", args=[world.community.pk]), {**fields, "places": "0"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["places"] == ["确保该值大于或等于1。"]
+    assert "约束" not in response.content.decode() and "places_positive" not in response.content.decode()
+
+
+def test_a_project_that_ends_before_it_starts_is_refused_on_its_end_date(client, world):
+    client.force_login(world.community_secretary)
+    fields = {"title": "义诊", "category": "health", "place": "卫生站", "places": "2", "claimants": "both"}
+    response = client.post(
+        reverse("volunteers:project_create", args=[world.community.pk]),
+        {**fields, "starts_on": "2024-05-02", "ends_on": "2024-05-01"},
+    )
+    assert response.context["form"].errors == {"ends_on": ["结束日期不能早于开始日期。"]}
