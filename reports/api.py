@@ -9,7 +9,6 @@ from pairing import scope
 from pairing.api import RegionRefSerializer
 from twinning.api import IdFilter
 
-from . import selectors
 from .models import Snapshot
 
 
@@ -46,7 +45,7 @@ class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         user = self.request.user
-        if not selectors.can_view_dashboard(user):
+        if not scope.sees_region(user):
             return Snapshot.objects.none()
         return Snapshot.objects.filter(scope.region_q(user, prefix="region__")).select_related("region")
 

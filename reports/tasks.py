@@ -11,7 +11,8 @@ from pairing.choices import RegionLevel
 from pairing.models import Region
 
 from .models import ReportRun
-from .services.assessment import assessment_export_build
+from .periods import period_end
+from .services.assessment_exports import assessment_export_build
 from .services.snapshots import snapshots_refresh
 
 
@@ -57,16 +58,6 @@ def refresh_snapshots(
         if run is not None:
             ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.FAILED, error=str(exc)[:2000])
         raise
-
-
-def period_end(period: str, *, today: datetime.date) -> datetime.date:
-    """The last day of the month or quarter before the one ``today`` is in."""
-    if period == "month":
-        return today.replace(day=1) - datetime.timedelta(days=1)
-    if period == "quarter":
-        first = datetime.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-        return first - datetime.timedelta(days=1)
-    raise ValueError(f"unknown period {period!r}")
 
 
 @shared_task(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import audit, views
+from . import views
 
 app_name = "reports"
 
@@ -9,7 +9,7 @@ urlpatterns = [
     path("refresh/", views.refresh, name="refresh"),
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("thresholds/", views.threshold_edit, name="thresholds"),
-    path("audit/", audit.audit_list, name="audit"),
+    path("audit/", views.audit_list, name="audit"),
     path("assessment/", views.assessment_index, name="assessment"),
     path("assessment/weights/", views.assessment_weights, name="assessment_weights"),
     path("assessment/<int:pk>/", views.assessment_detail, name="assessment_detail"),

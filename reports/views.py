@@ -1,4 +1,4 @@
-"""Leaders' dashboard, snapshot refresh with progress, thresholds."""
+"""Leaders' dashboard, snapshot refresh with progress, thresholds, the assessment exports and the audit trail."""
 
 from __future__ import annotations
 
@@ -22,20 +22,33 @@ from pairing.choices import RegionLevel
 from pairing.models import Region
 from twinning import files
 from twinning.memo import ProcessMemo
-from twinning.params import id_or_none, query_id
+from twinning.params import id_or_none, query_date, query_id
 
-from . import selectors
 from .forms import AssessmentExportForm, AssessmentWeightsForm, ThresholdFormSet
-from .models import AssessmentWeights, Metric
-from .services import assessment
+from .models import Metric
+from .periods import parse_quarter, recent_quarters
+from .selectors import audit
+from .selectors.assessment import assessment_exports, weights_for, weights_get
+from .selectors.dashboard import (
+    child_regions,
+    city_of,
+    dashboard_region,
+    figures_stamp,
+    report_runs,
+    snapshot_get,
+    thresholds,
+)
+from .services.assessment_exports import assessment_export_start, export_filename
+from .services.assessment_weights import weights_save
 from .services.runs import QueueUnavailable, report_run_start
 from .services.thresholds import thresholds_save
+from .workbook import WEIGHT_LABELS
 
 
 def dashboard_required(view):
     @login_required
     def wrapped(request, *args, **kwargs):
-        if not selectors.can_view_dashboard(request.user):
+        if not scope.sees_region(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -91,7 +104,7 @@ def _row_figures(figures: dict, bands: dict) -> dict:
 
 # The dashboard's figures per snapshot, bands and language: the cards, rows and chart and the figures
 # fragment drawn from them. A dashboard changes once per snapshot while leaders open it all day, so a
-# page view reads only what the figures move with (selectors.figures_stamp) and draws the page around
+# page view reads only what the figures move with (figures_stamp) and draws the page around
 # the kept fragment; the snapshot's JSON, the bands and the child regions are read when the stamp
 # moves. Process memory (twinning/memo.py), not the cache: pages must keep working while Redis is
 # down. The child regions (names to links) move no stamp, hence the expiry.
@@ -100,9 +113,9 @@ _figures_memo = ProcessMemo(size=64, ttl=300)
 
 def _figures(region: Region, snapshot_id: int) -> dict:
     """The page's values drawn from a snapshot: read and rendered only when the figures' stamp moves."""
-    snapshot = selectors.snapshot_get(pk=snapshot_id)
-    bands = selectors.thresholds(city=selectors.city_of(region))
-    children = selectors.child_regions(region=region)
+    snapshot = snapshot_get(pk=snapshot_id)
+    bands = thresholds(city=city_of(region))
+    children = child_regions(region=region)
     rows = []
     for name, figures in sorted(
         snapshot.children.items(), key=lambda kv: children[kv[0]].path if kv[0] in children else "~"
@@ -158,8 +171,8 @@ def _figures(region: Region, snapshot_id: int) -> dict:
 @dashboard_required
 def dashboard(request):
     """Headline cards and charts of a region, read from its latest snapshot (no recomputation)."""
-    region = selectors.dashboard_region(user=request.user, region_id=query_id(request, "region", label=_("区域")))
-    snapshot_id, *stamp = selectors.figures_stamp(region=region)
+    region = dashboard_region(user=request.user, region_id=query_id(request, "region", label=_("区域")))
+    snapshot_id, *stamp = figures_stamp(region=region)
     context = {
         "region": region,
         "heading": _("%(name)s · 统计看板") % {"name": region.name},
@@ -179,7 +192,7 @@ def dashboard(request):
 @require_POST
 @dashboard_required
 def refresh(request):
-    region = selectors.dashboard_region(user=request.user)
+    region = dashboard_region(user=request.user)
     try:
         run = report_run_start(region=region, as_of=timezone.localdate(), acting_user=request.user)
     except QueueUnavailable as exc:
@@ -190,7 +203,7 @@ def refresh(request):
 
 @dashboard_required
 def run_detail(request, pk: int):
-    run = get_object_or_404(selectors.report_runs(user=request.user), pk=pk)
+    run = get_object_or_404(report_runs(user=request.user), pk=pk)
     if request.headers.get("accept", "").startswith("application/json"):
         return JsonResponse({"status": run.status, "percent": run.percent, "error": run.error})
     return render(request, "reports/run_detail.html", {"run": run})
@@ -198,13 +211,13 @@ def run_detail(request, pk: int):
 
 @dashboard_required
 def threshold_edit(request):
-    region = selectors.dashboard_region(user=request.user)
+    region = dashboard_region(user=request.user)
     # The bands hold for the whole city, so only the city's own staff set them.
     if not scope.can_manage(request.user) or region.level != RegionLevel.CITY:
         raise PermissionDenied
     initial = [
         {"metric": t.metric, "green_from": t.green_from, "amber_from": t.amber_from}
-        for t in selectors.thresholds(city=region).values()
+        for t in thresholds(city=region).values()
     ]
     formset = ThresholdFormSet(request.POST or None, initial=initial)
     city = region
@@ -221,16 +234,16 @@ def assessment_index(request):
     if not scope.can_manage(request.user):
         raise PermissionDenied
     region_id = query_id(request, "region", label=_("区域")) or id_or_none(request.POST.get("region"))
-    region = selectors.dashboard_region(user=request.user, region_id=region_id)
-    quarters = selectors.recent_quarters(today=timezone.localdate())
+    region = dashboard_region(user=request.user, region_id=region_id)
+    quarters = recent_quarters(today=timezone.localdate())
     previous = quarters[1]  # the quarter just ended is the usual one to assess
     form = AssessmentExportForm(
         request.POST or None, quarters=quarters, initial={"quarter": f"{previous.year}Q{previous.number}"}
     )
     if request.method == "POST" and form.is_valid():
         try:
-            export = assessment.assessment_export_start(
-                region=region, quarter=assessment.parse_quarter(form.cleaned_data["quarter"]), acting_user=request.user
+            export = assessment_export_start(
+                region=region, quarter=parse_quarter(form.cleaned_data["quarter"]), acting_user=request.user
             )
         except QueueUnavailable as exc:
             messages.error(request, str(exc))
@@ -239,16 +252,16 @@ def assessment_index(request):
     context = {
         "form": form,
         "region": region,
-        "exports": selectors.assessment_exports(user=request.user)[:10],
-        "weights": assessment.weights_for(selectors.city_of(region)),
-        "weight_labels": assessment.WEIGHT_LABELS,
+        "exports": assessment_exports(user=request.user)[:10],
+        "weights": weights_for(city_of(region)),
+        "weight_labels": WEIGHT_LABELS,
     }
     return render(request, "reports/assessment.html", context)
 
 
 @dashboard_required
 def assessment_detail(request, pk: int):
-    export = get_object_or_404(selectors.assessment_exports(user=request.user), pk=pk)
+    export = get_object_or_404(assessment_exports(user=request.user), pk=pk)
     if request.headers.get("accept", "").startswith("application/json"):
         return JsonResponse({"status": export.status, "percent": export.percent, "error": export.error})
     return render(request, "reports/assessment_detail.html", {"export": export})
@@ -257,20 +270,50 @@ def assessment_detail(request, pk: int):
 @dashboard_required
 def assessment_download(request, pk: int):
     """The workbook, through the scope rule; the file is never under a public URL."""
-    export = get_object_or_404(selectors.assessment_exports(user=request.user), pk=pk, status="done")
-    return files.file_response(export.file, download_name=assessment.export_filename(export))
+    export = get_object_or_404(assessment_exports(user=request.user), pk=pk, status="done")
+    return files.file_response(export.file, download_name=export_filename(export))
 
 
 @dashboard_required
 def assessment_weights(request):
     """The city's staff set the scoring weights (recorded with each export)."""
-    region = selectors.dashboard_region(user=request.user)
+    region = dashboard_region(user=request.user)
     if not scope.can_manage(request.user) or region.level != RegionLevel.CITY:
         raise PermissionDenied
-    instance = AssessmentWeights.objects.filter(city=region).first() or AssessmentWeights(city=region)
+    instance = weights_get(city=region)
     form = AssessmentWeightsForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        assessment.weights_save(city=region, data=form.cleaned_data, acting_user=request.user)
+        weights_save(city=region, data=form.cleaned_data, acting_user=request.user)
         messages.success(request, _("考核权重已保存，之后的导出将按新权重计分。"))
         return redirect("reports:assessment")
     return render(request, "reports/assessment_weights.html", {"form": form, "city": region})
+
+
+@login_required
+def audit_list(request):
+    """Staff (and superusers) read the audit trail of their region."""
+    if not scope.can_manage(request.user):
+        raise PermissionDenied
+    get = request.GET
+    keys = [k for k in get.getlist("source") if k in audit.SOURCE_BY_KEY]
+    entries = audit.audit_entries(
+        user=request.user,
+        source_keys=keys or None,
+        actor=get.get("actor", "").strip(),
+        object_id=query_id(request, "object", label=_("对象编号")),
+        since=query_date(request, "since", label=_("起")),
+        until=query_date(request, "until", label=_("止")),
+        before=audit.audit_cursor_parse(get.get("before", "")),
+    )
+    next_before = audit.audit_cursor_format(entries[-1]["key"]) if len(entries) == audit.PAGE_SIZE else None
+    query = get.copy()
+    query.pop("before", None)
+    context = {
+        "entries": entries,
+        "sources": audit.SOURCES,
+        "selected": set(keys),
+        "filters": get,
+        "next_before": next_before,
+        "query": query.urlencode(),
+    }
+    return render(request, "reports/audit.html", context)

@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "activities",
     "volunteers",
     "reports",
+    # Tooling: the `bench` command (benchmarks/__init__.py says why it is an installed app).
+    "benchmarks",
 ]
 
 MIDDLEWARE = [

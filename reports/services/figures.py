@@ -304,9 +304,9 @@ def volunteer_counts(communities: QuerySet[Branch], *, as_of: datetime.date, gro
 
     regs = Registration.objects.filter(community_id__in=community_ids, status=RegistrationStatus.ACCEPTED)
     claims = Claim.objects.filter(registration__branch_id=OuterRef("branch_id"))
-    year_projects = _count_subquery(claims.filter(project__starts_on__year=quarter.year), "project_id")
-    quarter_projects = _count_subquery(claims.filter(project__starts_on__range=in_quarter), "project_id")
-    quarter_whistles = _count_subquery(
+    year_projects = count_subquery(claims.filter(project__starts_on__year=quarter.year), "project_id")
+    quarter_projects = count_subquery(claims.filter(project__starts_on__range=in_quarter), "project_id")
+    quarter_whistles = count_subquery(
         WhistleResponse.objects.filter(
             registration__branch_id=OuterRef("branch_id"), whistle__happens_on__range=in_quarter
         ),
@@ -411,7 +411,7 @@ def _quarters_to(as_of: datetime.date) -> list[Quarter]:
     return [Quarter(as_of.year, n) for n in range(1, Quarter.of(as_of).number + 1)]
 
 
-def _count_subquery(queryset: QuerySet, field: str) -> Coalesce:
+def count_subquery(queryset: QuerySet, field: str) -> Coalesce:
     """COUNT(DISTINCT field) of a correlated queryset, as a scalar subquery (0 when empty)."""
     counted = queryset.order_by().annotate(
         n=Func(F(field), function="COUNT", template="COUNT(DISTINCT %(expressions)s)", output_field=IntegerField())

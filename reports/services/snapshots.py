@@ -16,6 +16,7 @@ from pairing.choices import BranchKind, RegionLevel, UnitLevel
 from pairing.models import Branch, OptimisationCampaign, Region
 
 from ..models import ReportRun, Snapshot
+from ..selectors.dashboard import city_of
 from . import figures as f
 
 LEVEL_LABELS = {UnitLevel.CITY: "市直", UnitLevel.COUNTY: "县区"}
@@ -26,10 +27,6 @@ EMPTY = {"n_tasks": {"done": 0, "due": 0, "rate": None, "lists": {}}}
 CELL = ("county_id", "township_id")
 # The computation's steps, reported as progress (the write is one more).
 STEPS = 4
-
-
-def _city_of(region: Region) -> Region:
-    return region if region.level == RegionLevel.CITY else Region.objects.get(pk=region.parent_id)
 
 
 @dataclass
@@ -147,7 +144,7 @@ def region_snapshot(counts: AreaCounts, region: Region) -> tuple[dict, dict]:
 
 def region_figures(*, region: Region, as_of: datetime.date) -> tuple[dict, dict]:
     """The region's own figures and each child region's, computed with grouped aggregates."""
-    city = _city_of(region)
+    city = city_of(region)
     counts = area_counts(city=city, as_of=as_of, county=None if region.level == RegionLevel.CITY else region)
     return region_snapshot(counts, region)
 

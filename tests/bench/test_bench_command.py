@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from benchmarks.measure import peak_memory, timed
 from pairing.models import Branch
-from reports.bench.measure import peak_memory, timed
 
 
 @pytest.mark.django_db
@@ -81,5 +81,5 @@ def test_timed_takes_the_median():
 
 
 def test_peak_memory_runs_a_fresh_django_process():
-    peak, growth = peak_memory("reports.bench.memory.idle")
+    peak, growth = peak_memory("benchmarks.memory.idle")
     assert peak > 20 and abs(growth) < 20

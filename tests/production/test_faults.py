@@ -93,7 +93,7 @@ def test_refresh_says_the_queue_is_down_instead_of_500(client, city_staff, dead_
 def test_assessment_export_says_the_queue_is_down_instead_of_500(client, city_staff, dead_redis):
     from django.utils import timezone
 
-    from reports.selectors import recent_quarters
+    from reports.periods import recent_quarters
 
     client.force_login(city_staff)
     previous = recent_quarters(today=timezone.localdate())[1]
@@ -153,8 +153,8 @@ def test_the_services_queue_nothing_when_the_callers_transaction_rolls_back(city
     import redis
     from django.utils import timezone
 
-    from reports.selectors import recent_quarters
-    from reports.services import assessment
+    from reports.periods import recent_quarters
+    from reports.services.assessment_exports import assessment_export_start
     from reports.services.runs import report_run_start
 
     queue = f"rollback-probe-{uuid.uuid4().hex[:8]}"
@@ -167,12 +167,12 @@ def test_the_services_queue_nothing_when_the_callers_transaction_rolls_back(city
     try:
         with pytest.raises(Rollback), transaction.atomic():
             report_run_start(region=city, as_of=timezone.localdate(), acting_user=city_staff)
-            assessment.assessment_export_start(region=city, quarter=quarter, acting_user=city_staff)
+            assessment_export_start(region=city, quarter=quarter, acting_user=city_staff)
             raise Rollback
         assert r.llen(queue) == 0
         assert not ReportRun.objects.exists() and not AssessmentExport.objects.exists()
         report_run_start(region=city, as_of=timezone.localdate(), acting_user=city_staff)
-        assessment.assessment_export_start(region=city, quarter=quarter, acting_user=city_staff)
+        assessment_export_start(region=city, quarter=quarter, acting_user=city_staff)
         assert r.llen(queue) == 2  # committed: both queued
     finally:
         r.delete(queue)

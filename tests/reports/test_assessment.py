@@ -12,8 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from reports import periods, workbook
 from reports.models import AssessmentExport, AssessmentWeights, Snapshot
-from reports.services import assessment
+from reports.selectors.assessment import FIGURE_KEYS
+from reports.services.assessment_exports import assessment_export_build
+from reports.services.assessment_scores import score
 from reports.services.snapshots import region_figures, snapshots_refresh
 from tests.factories import (
     PASSWORD,
@@ -35,7 +38,7 @@ WEIGHTS = AssessmentWeights().as_dict()
 
 def _write(region, quarter=Q1, weights=WEIGHTS):
     out = io.BytesIO()
-    assessment.workbook_write(region=region, quarter=quarter, weights=weights, out=out)
+    workbook.workbook_write(region=region, quarter=quarter, weights=weights, out=out)
     out.seek(0)
     return openpyxl.load_workbook(out)
 
@@ -110,7 +113,7 @@ def test_the_workbook_and_the_dashboard_agree(small_world):
     notes = list(wb["说明"].iter_rows(values_only=True))
     assert ("统计日期", "2022-03-31", None, None) in notes
     summary = {r[0]: r[1:] for r in notes if r[0]}
-    for key, label, num, den in assessment.SUMMARY_ROWS:
+    for key, label, num, den in workbook.SUMMARY_ROWS:
         row = figures[key]
         assert summary[label] == (row["rate"] if row["rate"] is not None else "—", row[num], row[den]), label
     assert summary["本季度核实服务时长（小时）"][0] == figures["volunteers"]["verified_hours"] == 15.0
@@ -166,10 +169,10 @@ def test_a_county_workbook_holds_only_the_county(small_world):
 
 
 def test_score_applies_only_components_with_a_denominator():
-    row = dict.fromkeys(assessment.FIGURE_KEYS, 0)
-    assert assessment.score(row, WEIGHTS, volunteer=False) is None
+    row = dict.fromkeys(FIGURE_KEYS, 0)
+    assert score(row, WEIGHTS, volunteer=False) is None
     row.update(branches=3, paired=2)
-    assert assessment.score(row, WEIGHTS, volunteer=False) == 66.66
+    assert score(row, WEIGHTS, volunteer=False) == 66.66
 
 
 def test_export_assessment_command(small_world, tmp_path):
@@ -188,7 +191,7 @@ def login(client, user):
 def _start(client, captured, **data):
     from django.utils import timezone
 
-    from reports.selectors import recent_quarters
+    from reports.periods import recent_quarters
 
     previous = recent_quarters(today=timezone.localdate())[1]
     with captured(execute=True):
@@ -249,7 +252,7 @@ def test_the_task_applies_the_scope_again(small_world):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        assessment.assessment_export_build(export_id=export.pk)
+        assessment_export_build(export_id=export.pk)
     export.refresh_from_db()
     assert export.status == "failed" and not export.file
 
@@ -279,11 +282,11 @@ def test_county_staff_and_leaders_cannot_set_weights(client, small_world):
 
 
 def test_parse_quarter():
-    assert assessment.parse_quarter("2024q3") == Quarter(2024, 3)
+    assert periods.parse_quarter("2024q3") == Quarter(2024, 3)
     for bad in ("2024Q0", "2024", "Q3", "abcdQ1"):
         with pytest.raises(ValueError):
-            assessment.parse_quarter(bad)
-    assert assessment.quarter_as_of(Quarter(2022, 1)) == datetime.date(2022, 3, 31)
+            periods.parse_quarter(bad)
+    assert periods.quarter_as_of(Quarter(2022, 1)) == datetime.date(2022, 3, 31)
 
 
 def test_beat_schedule_points_to_registered_tasks():
@@ -309,7 +312,7 @@ def test_beat_schedule_points_to_registered_tasks():
     ],
 )
 def test_beat_periods_end_on_the_last_day_before(period, today, expected):
-    from reports.tasks import period_end
+    from reports.periods import period_end
 
     assert period_end(period, today=today) == expected
 

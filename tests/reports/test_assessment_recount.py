@@ -19,7 +19,9 @@ from activities.selectors import _month_end
 from pairing import scope
 from pairing.choices import HELPER_KINDS, RegionLevel
 from pairing.models import Branch, Pairing, Region, Unit
-from reports.services import assessment
+from reports import periods, workbook
+from reports.selectors.assessment import FIGURE_KEYS, weights_for
+from reports.services.assessment_scores import misses, score
 from volunteers.choices import MEMBER_QUARTER_TARGET_HOURS, HourStatus, RegistrationKind, RegistrationStatus
 from volunteers.models import Claim, HourEntry, Registration, WhistleResponse
 from volunteers.selectors import Quarter
@@ -34,10 +36,10 @@ def _active_on(pairing, day):
 
 def _recount(region, quarter):
     """{branch id: figures}, {unit id: figures} counted row by row, the slow and obvious way."""
-    as_of = assessment.quarter_as_of(quarter)
+    as_of = periods.quarter_as_of(quarter)
     in_region = {"city" if region.level == RegionLevel.CITY else "county": region}
     branches = {b.pk: b for b in Branch.objects.filter(**in_region)}
-    figures = {pk: dict.fromkeys(assessment.FIGURE_KEYS, 0) | {"branches": 1} for pk in branches}
+    figures = {pk: dict.fromkeys(FIGURE_KEYS, 0) | {"branches": 1} for pk in branches}
 
     months = [datetime.date(quarter.year, m, 1) for m in range(quarter.start.month, quarter.end.month + 1)]
     months = [m for m in months if m <= as_of]
@@ -52,7 +54,7 @@ def _recount(region, quarter):
         sides = [pk for pk in (pairing.helper_id, pairing.partner_id) if pk in branches]
         if not sides:
             continue
-        row = dict.fromkeys(assessment.FIGURE_KEYS, 0)
+        row = dict.fromkeys(FIGURE_KEYS, 0)
         for month in months:
             last = min(_month_end(month), as_of)
             if not (pairing.started_on <= last and (pairing.dissolved_on is None or pairing.dissolved_on >= month)):
@@ -75,7 +77,7 @@ def _recount(region, quarter):
                 figures[pk][key] += value
             figures[pk]["paired"] = max(figures[pk]["paired"], int(_active_on(pairing, as_of)))
 
-    units = {pk: dict.fromkeys(assessment.FIGURE_KEYS, 0) for pk in Unit.objects.values_list("pk", flat=True)}
+    units = {pk: dict.fromkeys(FIGURE_KEYS, 0) for pk in Unit.objects.values_list("pk", flat=True)}
     for pk, branch in branches.items():
         if branch.unit_id:
             for key in ("branches", "paired", "td_due", "td_held", "td_confirmed", "n_done", "n_due"):
@@ -126,8 +128,8 @@ def _recount(region, quarter):
 
 
 def _expected(row, weights, *, volunteer):
-    missed = assessment.misses(row, volunteer=volunteer)
-    values = dict(row, score=assessment.score(row, weights, volunteer=volunteer))
+    missed = misses(row, volunteer=volunteer)
+    values = dict(row, score=score(row, weights, volunteer=volunteer))
     if not volunteer:
         values["year_projects"] = values["quarter_activities"] = None
     return values, missed
@@ -170,13 +172,13 @@ def test_every_unit_and_branch_cell_matches_a_row_by_row_recount(settings, tmp_p
     )
     city = Region.objects.filter(level=RegionLevel.CITY).order_by("path").first()
     county = Branch.objects.filter(city=city, county__isnull=False).order_by("code").first().county
-    label = {key: label for key, label, _width in assessment.BRANCH_HEADERS + assessment.UNIT_HEADERS}
+    label = {key: label for key, label, _width in workbook.BRANCH_HEADERS + workbook.UNIT_HEADERS}
     red_seen = red_missing = 0
     for region in (city, county):
         for quarter in (current, previous):
-            weights = assessment.weights_for(city)
+            weights = weights_for(city)
             out = tmp_path / f"{region.pk}-{quarter.number}.xlsx"
-            assessment.workbook_write(region=region, quarter=quarter, weights=weights, out=out)
+            workbook.workbook_write(region=region, quarter=quarter, weights=weights, out=out)
             wb = openpyxl.load_workbook(out)
             by_branch, by_unit = _recount(region, quarter)
 

@@ -76,7 +76,7 @@ def test_only_staff_open_the_audit_trail(client, world, role):
 
 
 def test_paging_backwards_skips_nothing_written_in_the_same_instant(client, world, settings):
-    from reports import audit
+    from reports.selectors import audit
 
     branches = [BranchFactory(county=world["staff"].region) for _ in range(7)]
     grades_assign(branches=branches, year=2023, grade="good", acting_user=world["staff"])  # one instant

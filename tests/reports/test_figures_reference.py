@@ -21,9 +21,9 @@ import pytest
 
 from activities.choices import TaskProgress, ThemeDayStatus
 from activities.models import KeyTask, KeyTaskList, KeyTaskReport, ThemeDay
+from benchmarks.floors import sql_floor
 from pairing.choices import HELPER_KINDS, PARTNER_KINDS, BranchKind, RegionLevel, UnitLevel
 from pairing.models import Branch, OptimisationCampaign, OptimisationRecord, Pairing, PairingCampaign, Region
-from reports.bench.floors import sql_floor
 from reports.models import Snapshot
 from reports.services.rates import figure, truncated_rate
 from reports.services.snapshots import LEVEL_LABELS, NO_TOWNSHIP, region_figures, snapshots_refresh

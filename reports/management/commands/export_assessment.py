@@ -4,7 +4,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from pairing.choices import RegionLevel
 from pairing.models import Region
-from reports.services.assessment import _city, parse_quarter, weights_for, workbook_write
+from reports.periods import parse_quarter
+from reports.selectors.assessment import weights_for
+from reports.selectors.dashboard import city_of
+from reports.workbook import workbook_write
 
 
 class Command(BaseCommand):
@@ -24,7 +27,7 @@ class Command(BaseCommand):
         place = regions.filter(name=region).first() if region else regions.filter(level=RegionLevel.CITY).first()
         if place is None:
             raise CommandError(f"No such city or county: {region!r}" if region else "No city in the database.")
-        weights = weights_for(_city(place))
+        weights = weights_for(city_of(place))
         summary = workbook_write(region=place, quarter=period, weights=weights, out=output)
         cover = (summary.get("coverage") or {}).get("rate")
         self.stdout.write(self.style.SUCCESS(f"Wrote {output}: {place.name} {quarter}, coverage {cover}."))

@@ -1,9 +1,14 @@
-"""The audit trail: who changed what and when (before → after), within the user's scope.
+"""The audit trail's reads: who changed what and when (before → after), within the user's scope.
 
-Every tracked model keeps its history with django-simple-history; this page reads those
+Every tracked model keeps its history with django-simple-history; the audit page reads those
 history tables through the same scope rule as the pages of each app, merges them newest
 first and pages backwards by time ("before" cursor), with two queries per source
 whatever the page size.
+
+The cursor is its own format, ``<iso time>|<source index>|<history id>``, not
+``pairing.keyset``'s: a keyset cursor holds the sort values of one model's row (decoded by
+that model's fields), while this one holds a position in a merge of six history tables (the
+source index is no field of any), and its links and bookmarks keep working as they are.
 """
 
 from __future__ import annotations
@@ -12,10 +17,7 @@ import datetime
 from dataclasses import dataclass
 from itertools import groupby
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q
-from django.shortcuts import render
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +25,6 @@ from django.utils.translation import gettext_lazy as _
 from activities.models import ThemeDay
 from pairing import scope
 from pairing.models import Branch, BranchGrade, OptimisationRecord, Pairing
-from twinning.params import query_date, query_id
 from volunteers.models import HourEntry
 
 PAGE_SIZE = 50
@@ -84,15 +85,34 @@ SOURCES = [
 SOURCE_BY_KEY = {s.key: s for s in SOURCES}
 
 
-def can_audit(user) -> bool:
-    """Staff (and superusers) read the audit trail of their region."""
-    return scope.can_manage(user)
-
-
 def _labels(model) -> dict[str, str]:
     labels = {f.attname: str(f.verbose_name) for f in model._meta.fields}
     labels.update({f.name: str(f.verbose_name) for f in model._meta.fields})
     return labels
+
+
+def _filtered(history: QuerySet, *, actor: str, object_id: int | None, since, until) -> QuerySet:
+    if actor:
+        history = history.filter(
+            Q(history_user__username__icontains=actor) | Q(history_user__display_name__icontains=actor)
+        )
+    if object_id:
+        history = history.filter(id=object_id)
+    if since:
+        history = history.filter(history_date__date__gte=since)
+    if until:
+        history = history.filter(history_date__date__lte=until)
+    return history
+
+
+def _before_q(before: tuple[datetime.datetime, int, int], index: int) -> Q:
+    """The rows of source ``index`` after the cursor in (time, source, history id) order, newest first."""
+    moment, source_index, history_id = before
+    if index < source_index:
+        return Q(history_date__lte=moment)
+    if index == source_index:
+        return Q(history_date__lt=moment) | Q(history_date=moment, history_id__lt=history_id)
+    return Q(history_date__lt=moment)
 
 
 def audit_entries(
@@ -115,25 +135,15 @@ def audit_entries(
     for index, source in enumerate(SOURCES):
         if source_keys and source.key not in source_keys:
             continue
-        history = source.model.history.model.objects.filter(source.scope_q(user))
-        if actor:
-            history = history.filter(
-                Q(history_user__username__icontains=actor) | Q(history_user__display_name__icontains=actor)
-            )
-        if object_id:
-            history = history.filter(id=object_id)
-        if since:
-            history = history.filter(history_date__date__gte=since)
-        if until:
-            history = history.filter(history_date__date__lte=until)
+        history = _filtered(
+            source.model.history.model.objects.filter(source.scope_q(user)),
+            actor=actor,
+            object_id=object_id,
+            since=since,
+            until=until,
+        )
         if before:
-            moment, source_index, history_id = before
-            if index < source_index:
-                history = history.filter(history_date__lte=moment)
-            elif index == source_index:
-                history = history.filter(Q(history_date__lt=moment) | Q(history_date=moment, history_id__lt=history_id))
-            else:
-                history = history.filter(history_date__lt=moment)
+            history = history.filter(_before_q(before, index))
         page = list(
             history.select_related("history_user", *source.related).order_by("-history_date", "-history_id")[:limit]
         )
@@ -169,7 +179,13 @@ def audit_entries(
     return entries[:limit]
 
 
-def _cursor(value: str) -> tuple[datetime.datetime, int, int] | None:
+def audit_cursor_format(key: tuple[datetime.datetime, int, int]) -> str:
+    """The ``before`` cursor of the page after the entry with this key."""
+    moment, index, history_id = key
+    return f"{moment.isoformat()}|{index}|{history_id}"
+
+
+def audit_cursor_parse(value: str) -> tuple[datetime.datetime, int, int] | None:
     """Parse "<iso time>|<source index>|<history id>"; None when malformed."""
     try:
         moment, source_index, history_id = value.split("|")
@@ -182,36 +198,3 @@ def _cursor(value: str) -> tuple[datetime.datetime, int, int] | None:
         return parsed, int(source_index), int(history_id)
     except (ValueError, OverflowError):
         return None
-
-
-@login_required
-def audit_list(request):
-    if not can_audit(request.user):
-        raise PermissionDenied
-    get = request.GET
-    keys = [k for k in get.getlist("source") if k in SOURCE_BY_KEY]
-    before = _cursor(get.get("before", ""))
-    entries = audit_entries(
-        user=request.user,
-        source_keys=keys or None,
-        actor=get.get("actor", "").strip(),
-        object_id=query_id(request, "object", label=_("对象编号")),
-        since=query_date(request, "since", label=_("起")),
-        until=query_date(request, "until", label=_("止")),
-        before=before,
-    )
-    next_before = None
-    if len(entries) == PAGE_SIZE:
-        moment, index, history_id = entries[-1]["key"]
-        next_before = f"{moment.isoformat()}|{index}|{history_id}"
-    query = get.copy()
-    query.pop("before", None)
-    context = {
-        "entries": entries,
-        "sources": SOURCES,
-        "selected": set(keys),
-        "filters": get,
-        "next_before": next_before,
-        "query": query.urlencode(),
-    }
-    return render(request, "reports/audit.html", context)

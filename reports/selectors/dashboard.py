@@ -1,4 +1,4 @@
-"""Reads of the reports app: snapshots and thresholds, always within the user's region."""
+"""The dashboard's reads: the regions it shows, its snapshot and bands, and the report runs."""
 
 from __future__ import annotations
 
@@ -7,21 +7,22 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from pairing import scope
-from pairing.choices import REGION_SCOPED_ROLES, RegionLevel
+from pairing.choices import RegionLevel
 from pairing.models import Region
 
-from .models import AssessmentExport, Metric, ReportRun, Snapshot, Threshold
+from ..models import Metric, ReportRun, Snapshot, Threshold
 
 
-def can_view_dashboard(user) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or (user.role in REGION_SCOPED_ROLES and user.region_id)))
+def dashboard_regions(*, user) -> QuerySet[Region]:
+    """The regions a dashboard (and an assessment export) may be of: a city or county inside the
+    user's region."""
+    return Region.objects.filter(scope.region_q(user), level__in=[RegionLevel.CITY, RegionLevel.COUNTY])
 
 
 def dashboard_region(*, user, region_id: int | None = None) -> Region:
     """The region a dashboard shows: the user's own, or a city/county inside it (404 outside)."""
-    regions = Region.objects.filter(
-        scope.region_q(user), level__in=[RegionLevel.CITY, RegionLevel.COUNTY]
-    ).select_related("parent")  # the dashboard shows a county's city (bands, the way up)
+    # The dashboard shows a county's city (bands, the way up).
+    regions = dashboard_regions(user=user).select_related("parent")
     if region_id is None:
         if user.region_id:
             return user.region
@@ -55,6 +56,7 @@ def child_regions(*, region: Region) -> dict[str, Region]:
 
 
 def city_of(region: Region) -> Region:
+    """A city itself, or a county's city."""
     return region if region.level == RegionLevel.CITY else region.parent
 
 
@@ -71,24 +73,3 @@ def report_runs(*, user) -> QuerySet[ReportRun]:
     return ReportRun.objects.filter(
         whole_city | scope.region_q(user, prefix="county__") | Q(requested_by_id=user.pk)
     ).select_related("city", "county", "requested_by")
-
-
-def assessment_exports(*, user) -> QuerySet[AssessmentExport]:
-    """Exports of regions inside the user's region, for staff only (others see none)."""
-    if not scope.can_manage(user):
-        return AssessmentExport.objects.none()
-    return AssessmentExport.objects.filter(scope.region_q(user, prefix="region__")).select_related(
-        "region", "requested_by"
-    )
-
-
-def recent_quarters(*, today, count: int = 4) -> list:
-    """The current quarter and the ``count - 1`` before it, newest first."""
-    from volunteers.selectors import Quarter
-
-    quarter = Quarter.of(today)
-    result = []
-    for _ in range(count):
-        result.append(quarter)
-        quarter = Quarter(quarter.year - 1, 4) if quarter.number == 1 else Quarter(quarter.year, quarter.number - 1)
-    return result

@@ -23,8 +23,9 @@ from pairing.roster import imports as roster_imports
 from pairing.roster.exports import branch_row, city_branches, text_cell
 from pairing.services.draw import draw_preview
 from pairing.services.roster import roster_import
-from reports.services.assessment import weights_for, workbook_write
+from reports.selectors.assessment import weights_for
 from reports.services.snapshots import snapshots_refresh
+from reports.workbook import workbook_write
 from volunteers.selectors import Quarter
 
 from . import floors
@@ -88,7 +89,7 @@ class Bench:
 
     def _with_memory(self, measure: Measure, fn_path: str, **kwargs) -> Measure:
         if self.memory:
-            measure.peak_mib, measure.grow_mib = peak_memory(f"reports.bench.memory.{fn_path}", **kwargs)
+            measure.peak_mib, measure.grow_mib = peak_memory(f"benchmarks.memory.{fn_path}", **kwargs)
         return measure
 
     def _log(self, text: str) -> None:

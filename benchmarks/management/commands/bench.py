@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import override_settings
 
-from reports.bench.dataset import dataset_build, dataset_ready
-from reports.bench.operations import GROUPS, Bench
+from benchmarks.dataset import dataset_build, dataset_ready
+from benchmarks.operations import GROUPS, Bench
 
 
 class Command(BaseCommand):
@@ -61,7 +61,7 @@ class Command(BaseCommand):
         if build_only:
             return
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
-        with override_settings(ROOT_URLCONF="reports.bench.urls", ALLOWED_HOSTS=hosts, SECURE_SSL_REDIRECT=False):
+        with override_settings(ROOT_URLCONF="benchmarks.urls", ALLOWED_HOSTS=hosts, SECURE_SSL_REDIRECT=False):
             bench = Bench(runs=runs, roster_rows=roster_rows, memory=not no_memory, stdout=self.stdout)
             try:
                 rows = bench.rows(groups)

@@ -6,7 +6,7 @@
 - ``xlsx_write_floor``: bare openpyxl write-only writing back every value of the real workbook
   (same sheets, rows and cell values), plain cells, no styles.
 - ``xlsx_read_floor``: bare openpyxl read-only, one pass over every value of the roster.
-- the trivial view (``reports.bench.urls``): a login-protected page rendering one small template.
+- the trivial view (``benchmarks.urls``): a login-protected page rendering one small template.
 """
 
 from __future__ import annotations

@@ -53,12 +53,12 @@ def peak_memory(fn_path: str, **kwargs) -> tuple[float, float]:
     under-report. The child uses the same settings and database as this process.
     """
     peak = _child_maxrss(fn_path, kwargs)
-    return peak, peak - _child_maxrss("reports.bench.memory.idle", {})
+    return peak, peak - _child_maxrss("benchmarks.memory.idle", {})
 
 
 def _child_maxrss(fn_path: str, kwargs: dict) -> float:
     result = subprocess.run(
-        [sys.executable, "-c", "from reports.bench.memory import child; child()"],
+        [sys.executable, "-c", "from benchmarks.memory import child; child()"],
         input=json.dumps({"fn": fn_path, "kwargs": kwargs}, default=str),
         capture_output=True,
         text=True,

@@ -32,14 +32,15 @@ def _vm_hwm_kib() -> int:
 def idle() -> None:
     """The baseline: Django set up and the project's models and services imported."""
     import pairing.services.roster  # noqa: F401
-    import reports.services.assessment  # noqa: F401
+    import reports.services.assessment_exports  # noqa: F401
 
 
 def assessment_write(*, region_id: int, path: str) -> None:
     from django.utils import timezone
 
     from pairing.models import Region
-    from reports.services.assessment import weights_for, workbook_write
+    from reports.selectors.assessment import weights_for
+    from reports.workbook import workbook_write
     from volunteers.selectors import Quarter
 
     region = Region.objects.get(pk=region_id)

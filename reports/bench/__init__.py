@@ -1,1 +1,0 @@
-"""Pieces of the ``bench`` management command (issue 9): dataset, measuring, floors, operations."""

@@ -1,0 +1,24 @@
+"""Saving a city's assessment weights (each export records the weights it was scored with)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from pairing import scope
+from pairing.models import Region
+
+from ..models import AssessmentWeights
+
+
+@transaction.atomic
+def weights_save(*, city: Region, data: dict, acting_user) -> AssessmentWeights:
+    if not scope.can_manage(acting_user):
+        raise PermissionDenied
+    weights = AssessmentWeights.objects.select_for_update().filter(city=city).first() or AssessmentWeights(city=city)
+    for name in AssessmentWeights.COMPONENTS:
+        setattr(weights, name, data[name])
+    weights.updated_by = acting_user
+    weights._history_user = acting_user
+    weights.save()
+    return weights
