@@ -209,18 +209,23 @@ def run_detail(request, pk: int):
     return render(request, "reports/run_detail.html", {"run": run})
 
 
-@dashboard_required
-def threshold_edit(request):
+def _own_city(request) -> Region:
+    """The city whose settings (the bands, the weights) the user sets: they hold for the whole city,
+    so only the city's own staff set them."""
     region = dashboard_region(user=request.user)
-    # The bands hold for the whole city, so only the city's own staff set them.
     if not scope.can_manage(request.user) or region.level != RegionLevel.CITY:
         raise PermissionDenied
+    return region
+
+
+@dashboard_required
+def threshold_edit(request):
+    city = _own_city(request)
     initial = [
         {"metric": t.metric, "green_from": t.green_from, "amber_from": t.amber_from}
-        for t in thresholds(city=region).values()
+        for t in thresholds(city=city).values()
     ]
     formset = ThresholdFormSet(request.POST or None, initial=initial)
-    city = region
     if request.method == "POST" and formset.is_valid():
         thresholds_save(city=city, rows=[form.cleaned_data for form in formset], acting_user=request.user)
         messages.success(request, _("预警阈值已保存。"))
@@ -277,16 +282,13 @@ def assessment_download(request, pk: int):
 @dashboard_required
 def assessment_weights(request):
     """The city's staff set the scoring weights (recorded with each export)."""
-    region = dashboard_region(user=request.user)
-    if not scope.can_manage(request.user) or region.level != RegionLevel.CITY:
-        raise PermissionDenied
-    instance = weights_get(city=region)
-    form = AssessmentWeightsForm(request.POST or None, instance=instance)
+    city = _own_city(request)
+    form = AssessmentWeightsForm(request.POST or None, instance=weights_get(city=city))
     if request.method == "POST" and form.is_valid():
-        weights_save(city=region, data=form.cleaned_data, acting_user=request.user)
+        weights_save(city=city, data=form.cleaned_data, acting_user=request.user)
         messages.success(request, _("考核权重已保存，之后的导出将按新权重计分。"))
         return redirect("reports:assessment")
-    return render(request, "reports/assessment_weights.html", {"form": form, "city": region})
+    return render(request, "reports/assessment_weights.html", {"form": form, "city": city})
 
 
 @login_required
