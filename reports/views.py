@@ -22,7 +22,7 @@ from pairing.choices import RegionLevel
 from pairing.models import Region
 from twinning import files
 from twinning.memo import ProcessMemo
-from twinning.params import id_or_none, query_date, query_id
+from twinning.params import id_or_none, query_date, query_id, query_text
 
 from .forms import AssessmentExportForm, AssessmentWeightsForm, ThresholdFormSet
 from .models import Metric
@@ -301,7 +301,7 @@ def audit_list(request):
     entries = audit.audit_entries(
         user=request.user,
         source_keys=keys or None,
-        actor=get.get("actor", "").strip(),
+        actor=query_text(request, "actor", label=_("操作人")),
         object_id=query_id(request, "object", label=_("对象编号")),
         since=query_date(request, "since", label=_("起")),
         until=query_date(request, "until", label=_("止")),

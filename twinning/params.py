@@ -68,6 +68,12 @@ def query_choice(request, name: str, choices, *, label, default: str | None = No
     return query_value(request, name, field, default=default)
 
 
+def query_text(request, name: str, *, label, max_length: int = 100) -> str:
+    """Text to search for, stripped; "" when blank or not valid (too long, or a NUL character,
+    which PostgreSQL refuses in a query)."""
+    return query_value(request, name, forms.CharField(label=label, max_length=max_length), default="")
+
+
 def query_date(request, name: str, *, label) -> datetime.date | None:
     """A date (2024-05-01); None when blank or not a date of the calendar."""
     return query_value(request, name, forms.DateField(label=label))
