@@ -1,0 +1,64 @@
+"""Whistle pages (吹哨): the community calls, registered units and members answer, the community closes."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import perms, selectors, services
+from ..forms import WhistleForm
+from .common import button_pressed, community_for_writing, form_submitted
+
+
+@login_required
+def whistle_create(request, community_pk: int):
+    community = community_for_writing(request, community_pk)
+    form = WhistleForm(request.POST or None, initial={"happens_on": timezone.localdate()})
+    whistle = form_submitted(
+        request,
+        form,
+        lambda data: services.whistle_create(acting_user=request.user, community=community, **data),
+        success=_("已吹哨，已通知本社区报到的单位和党员。"),
+    )
+    if whistle:
+        return redirect(whistle)
+    return render(request, "volunteers/form.html", {"form": form, "title": _("社区吹哨"), "community": community})
+
+
+@login_required
+def whistle_detail(request, pk: int):
+    user = request.user
+    whistle = selectors.whistle_get(user=user, pk=pk)
+    responses = list(selectors.whistle_responses(whistle=whistle))
+    context = {
+        "whistle": whistle,
+        "responses": responses,
+        "is_secretary": perms.runs_community(user, whistle.community),
+        "can_respond": perms.may_take_part(user, whistle, taken=responses),
+    }
+    return render(request, "volunteers/whistle_detail.html", context)
+
+
+@require_POST
+@login_required
+def whistle_respond(request, pk: int):
+    whistle = selectors.whistle_get(user=request.user, pk=pk)
+    button_pressed(
+        request,
+        lambda: services.whistle_respond(whistle=whistle, acting_user=request.user),
+        success=_("已响应吹哨，请按时到岗。"),
+    )
+    return redirect(whistle)
+
+
+@require_POST
+@login_required
+def whistle_close(request, pk: int):
+    whistle = selectors.whistle_get(user=request.user, pk=pk)
+    services.whistle_close(whistle=whistle, acting_user=request.user)
+    messages.success(request, _("吹哨事项已结束。"))
+    return redirect(whistle)
