@@ -12,11 +12,11 @@ from pairing.models import Branch
 
 from ..choices import Claimants, ClaimMode, OpenClosed, RegistrationKind, RegistrationStatus
 from ..models import Claim, Project, Registration
-from ..selectors.registrations import registration_of
 from .common import (
     community_item_close,
     community_item_create,
     places_check,
+    registration_required,
     registration_users,
     require_runs_community,
 )
@@ -50,9 +50,9 @@ def claim_create(*, project: Project, acting_user: User, registration: Registrat
     if assigned:
         require_runs_community(acting_user, project.community)
     else:
-        registration = registration_of(user=acting_user, community_id=project.community_id)
-        if registration is None:
-            raise ValidationError(_("请先到该社区报到并通过审核，再认领项目。"))
+        registration = registration_required(
+            acting_user, community_id=project.community_id, missing=_("请先到该社区报到并通过审核，再认领项目。")
+        )
     try:
         with transaction.atomic():
             locked = Project.objects.select_for_update().get(pk=project.pk)

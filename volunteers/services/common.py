@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -18,6 +19,7 @@ from twinning import files
 from .. import perms
 from ..choices import OpenClosed, RegistrationKind
 from ..models import Registration
+from ..selectors.registrations import registration_of
 
 
 def require_runs_community(user, community: Branch) -> None:
@@ -82,3 +84,22 @@ def places_check(taken: QuerySet, *, registration: Registration, places: int, ag
         raise ValidationError(again)
     if taken.count() >= places:
         raise ValidationError(full)
+
+
+def registration_required(user, *, community_id: int, missing: str) -> Registration:
+    """The user's (or their unit's) accepted registration at the community, or ``missing`` as the error."""
+    registration = registration_of(user=user, community_id=community_id)
+    if registration is None:
+        raise ValidationError(missing)
+    return registration
+
+
+def decision_record(row: Model, *, acting_user: User, status: str, reason_field: str, reason: str) -> None:
+    """The community secretary's decision on a pending row locked by the caller: its status, the
+    reason (empty unless refused), who and when, saved in history."""
+    row.status = status
+    setattr(row, reason_field, reason)
+    row.decided_by = acting_user
+    row.decided_at = timezone.now()
+    row._history_user = acting_user
+    row.save(update_fields=["status", reason_field, "decided_by", "decided_at"])

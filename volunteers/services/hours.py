@@ -17,7 +17,7 @@ from accounts.services import notice_send
 
 from ..choices import HourStatus
 from ..models import Claim, HourEntry, Project, Whistle, WhistleResponse, Wish
-from .common import require_member, require_runs_community
+from .common import decision_record, require_member, require_runs_community
 
 DAY_MINUTES = 24 * 60
 
@@ -113,12 +113,13 @@ def hours_decide(*, entry: HourEntry, acting_user: User, verify: bool, reason: s
         raise ValidationError(_("该时长已审核。"))
     if not verify and not reason.strip():
         raise ValidationError({"reason": _("退回时请填写原因。")})
-    entry.status = HourStatus.VERIFIED if verify else HourStatus.REJECTED
-    entry.reject_reason = "" if verify else reason.strip()
-    entry.decided_by = acting_user
-    entry.decided_at = timezone.now()
-    entry._history_user = acting_user
-    entry.save(update_fields=["status", "reject_reason", "decided_by", "decided_at"])
+    decision_record(
+        entry,
+        acting_user=acting_user,
+        status=HourStatus.VERIFIED if verify else HourStatus.REJECTED,
+        reason_field="reject_reason",
+        reason="" if verify else reason.strip(),
+    )
     if not verify:
         notice_send(
             users=[entry.member],

@@ -18,6 +18,7 @@ from .. import perms
 from ..choices import RegistrationKind, RegistrationStatus
 from ..models import Registration
 from .common import (
+    decision_record,
     file_checked,
     notify_community,
     registration_users,
@@ -104,12 +105,13 @@ def registration_decide(
         raise ValidationError(_("该报到已审核，不能重复审核。"))
     if not accept and not reason.strip():
         raise ValidationError({"reason": _("请填写未通过的原因。")})
-    registration.status = RegistrationStatus.ACCEPTED if accept else RegistrationStatus.DECLINED
-    registration.decline_reason = "" if accept else reason.strip()
-    registration.decided_by = acting_user
-    registration.decided_at = timezone.now()
-    registration._history_user = acting_user
-    registration.save(update_fields=["status", "decline_reason", "decided_by", "decided_at"])
+    decision_record(
+        registration,
+        acting_user=acting_user,
+        status=RegistrationStatus.ACCEPTED if accept else RegistrationStatus.DECLINED,
+        reason_field="decline_reason",
+        reason="" if accept else reason.strip(),
+    )
     title = _("报到已通过：%(c)s") if accept else _("报到未通过：%(c)s")
     notice_send(
         users=registration_users(registration),

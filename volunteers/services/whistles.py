@@ -14,8 +14,7 @@ from pairing.models import Branch
 
 from ..choices import OpenClosed, RegistrationStatus
 from ..models import Registration, Whistle, WhistleResponse
-from ..selectors.registrations import registration_of
-from .common import community_item_close, community_item_create, places_check
+from .common import community_item_close, community_item_create, places_check, registration_required
 
 
 @transaction.atomic
@@ -44,9 +43,9 @@ def whistle_close(*, whistle: Whistle, acting_user: User) -> Whistle:
 
 def whistle_respond(*, whistle: Whistle, acting_user: User) -> WhistleResponse:
     """A registered member or unit answers the whistle (报到); never more than the places needed."""
-    registration = registration_of(user=acting_user, community_id=whistle.community_id)
-    if registration is None:
-        raise ValidationError(_("请先到该社区报到并通过审核。"))
+    registration = registration_required(
+        acting_user, community_id=whistle.community_id, missing=_("请先到该社区报到并通过审核。")
+    )
     try:
         with transaction.atomic():
             locked = Whistle.objects.select_for_update().get(pk=whistle.pk)

@@ -14,8 +14,7 @@ from twinning import files
 
 from ..choices import WishStatus
 from ..models import Wish
-from ..selectors.registrations import registration_of
-from .common import community_item_create, file_checked, require_member, require_runs_community
+from .common import community_item_create, file_checked, registration_required, require_member, require_runs_community
 
 
 @transaction.atomic
@@ -27,8 +26,9 @@ def wish_create(*, acting_user: User, community: Branch, **fields) -> Wish:
 def wish_claim(*, wish: Wish, member: User) -> Wish:
     """One member claims an open wish; the row lock makes the second claimant fail cleanly."""
     require_member(member)
-    if registration_of(user=member, community_id=wish.community_id) is None:
-        raise ValidationError(_("请先到该社区报到并通过审核，再认领微心愿。"))
+    registration_required(
+        member, community_id=wish.community_id, missing=_("请先到该社区报到并通过审核，再认领微心愿。")
+    )
     wish = Wish.objects.select_for_update().get(pk=wish.pk)
     if wish.status != WishStatus.OPEN:
         raise ValidationError(_("该微心愿已被认领。"))

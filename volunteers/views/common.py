@@ -8,8 +8,10 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
+from django.shortcuts import redirect, render
 
 from .. import perms, selectors
+from ..forms import ReasonForm
 
 PAGE_SIZE = 30
 
@@ -57,3 +59,26 @@ def community_for_writing(request, pk: int):
     if not perms.runs_community(request.user, community):
         raise PermissionDenied
     return community
+
+
+def community_item_form(request, community_pk: int, *, form_class, create, title: str, success: str, initial=None):
+    """The page where the community secretary publishes a project, a wish or a whistle: ``create``
+    is the service, called with the acting user, the community and the form's data."""
+    community = community_for_writing(request, community_pk)
+    form = form_class(request.POST or None, initial=initial)
+    item = form_submitted(
+        request,
+        form,
+        lambda data: create(acting_user=request.user, community=community, **data),
+        success=success,
+    )
+    if item:
+        return redirect(item)
+    return render(request, "volunteers/form.html", {"form": form, "title": title, "community": community})
+
+
+def posted_reason(request) -> str:
+    """The reason typed beside a decide button (optional; the service says when it is wanted)."""
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    return form.cleaned_data.get("reason", "")

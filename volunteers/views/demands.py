@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from .. import perms, selectors, services
 from ..choices import OpenClosed, WishStatus
 from ..forms import AssignForm, ProjectForm
-from .common import PAGE_SIZE, button_pressed, community_for_writing, form_submitted, page_of
+from .common import PAGE_SIZE, button_pressed, community_item_form, page_of
 
 
 @login_required
@@ -30,17 +30,14 @@ def demand_list(request):
 
 @login_required
 def project_create(request, community_pk: int):
-    community = community_for_writing(request, community_pk)
-    form = ProjectForm(request.POST or None)
-    project = form_submitted(
+    return community_item_form(
         request,
-        form,
-        lambda data: services.project_create(acting_user=request.user, community=community, **data),
+        community_pk,
+        form_class=ProjectForm,
+        create=services.project_create,
+        title=_("发布服务项目"),
         success=_("已发布服务项目。"),
     )
-    if project:
-        return redirect(project)
-    return render(request, "volunteers/form.html", {"form": form, "title": _("发布服务项目"), "community": community})
 
 
 @login_required

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import perms, selectors, services
-from ..forms import HourEntryForm, ReasonForm
-from .common import button_pressed, form_submitted
+from ..forms import HourEntryForm
+from .common import button_pressed, form_submitted, posted_reason
 
 
 def _hours_record(member, data: dict):
@@ -45,13 +45,10 @@ def hours_create(request):
 def hours_decide(request, pk: int):
     entry = selectors.hours_get(user=request.user, pk=pk)
     verify = request.POST.get("decision") == "verify"
-    form = ReasonForm(request.POST)
-    form.is_valid()
+    reason = posted_reason(request)
     button_pressed(
         request,
-        lambda: services.hours_decide(
-            entry=entry, acting_user=request.user, verify=verify, reason=form.cleaned_data.get("reason", "")
-        ),
+        lambda: services.hours_decide(entry=entry, acting_user=request.user, verify=verify, reason=reason),
         success=_("已认定时长。") if verify else _("已退回时长。"),
     )
     return redirect("volunteers:community_detail", pk=entry.community_id)

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 from twinning import files
 
 from .. import perms, selectors, services
-from ..forms import MemberRegistrationForm, ReasonForm, UnitRegistrationForm
-from .common import button_pressed, form_submitted
+from ..forms import MemberRegistrationForm, UnitRegistrationForm
+from .common import button_pressed, form_submitted, posted_reason
 
 
 @login_required
@@ -58,15 +58,11 @@ def register_unit(request):
 def registration_decide(request, pk: int):
     registration = selectors.registration_get(user=request.user, pk=pk)
     accept = request.POST.get("decision") == "accept"
-    form = ReasonForm(request.POST)
-    form.is_valid()
+    reason = posted_reason(request)
     button_pressed(
         request,
         lambda: services.registration_decide(
-            registration=registration,
-            acting_user=request.user,
-            accept=accept,
-            reason=form.cleaned_data.get("reason", ""),
+            registration=registration, acting_user=request.user, accept=accept, reason=reason
         ),
         success=_("已通过报到。") if accept else _("已退回报到。"),
     )

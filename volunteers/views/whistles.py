@@ -11,22 +11,20 @@ from django.views.decorators.http import require_POST
 
 from .. import perms, selectors, services
 from ..forms import WhistleForm
-from .common import button_pressed, community_for_writing, form_submitted
+from .common import button_pressed, community_item_form
 
 
 @login_required
 def whistle_create(request, community_pk: int):
-    community = community_for_writing(request, community_pk)
-    form = WhistleForm(request.POST or None, initial={"happens_on": timezone.localdate()})
-    whistle = form_submitted(
+    return community_item_form(
         request,
-        form,
-        lambda data: services.whistle_create(acting_user=request.user, community=community, **data),
+        community_pk,
+        form_class=WhistleForm,
+        create=services.whistle_create,
+        title=_("社区吹哨"),
         success=_("已吹哨，已通知本社区报到的单位和党员。"),
+        initial={"happens_on": timezone.localdate()},
     )
-    if whistle:
-        return redirect(whistle)
-    return render(request, "volunteers/form.html", {"form": form, "title": _("社区吹哨"), "community": community})
 
 
 @login_required

@@ -12,22 +12,19 @@ from twinning import files
 
 from .. import perms, selectors, services
 from ..forms import WishForm, WishFulfilForm
-from .common import button_pressed, community_for_writing, form_submitted
+from .common import button_pressed, community_item_form, form_submitted
 
 
 @login_required
 def wish_create(request, community_pk: int):
-    community = community_for_writing(request, community_pk)
-    form = WishForm(request.POST or None)
-    wish = form_submitted(
+    return community_item_form(
         request,
-        form,
-        lambda data: services.wish_create(acting_user=request.user, community=community, **data),
+        community_pk,
+        form_class=WishForm,
+        create=services.wish_create,
+        title=_("录入微心愿"),
         success=_("已录入微心愿。"),
     )
-    if wish:
-        return redirect(wish)
-    return render(request, "volunteers/form.html", {"form": form, "title": _("录入微心愿"), "community": community})
 
 
 @login_required
