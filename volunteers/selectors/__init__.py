@@ -5,6 +5,8 @@
 """
 
 from .demands import (
+    demands_of_community,
+    demands_open,
     project_claims,
     project_get,
     projects_visible,
@@ -28,16 +30,19 @@ from .figures import (
     unit_members,
     unit_targets,
 )
-from .hours import hour_target, hour_targets, hours_get, hours_visible
+from .hours import hour_target, hour_targets, hours_get, hours_pending, hours_visible, member_hours, serving_q
 from .members import member_get, members_visible, unit_get, units_visible
 from .registrations import (
     communities_to_register,
     communities_visible,
     community_get,
     member_home_registration,
+    member_registrations,
     registration_get,
     registration_of,
     registrations_accepted,
+    registrations_own,
+    registrations_unclaimed,
     registrations_visible,
     unit_registrations,
 )
@@ -50,12 +55,17 @@ __all__ = [
     "community_figures",
     "community_get",
     "community_registrations",
+    "demands_of_community",
+    "demands_open",
     "hour_target",
     "hour_targets",
     "hours_get",
+    "hours_pending",
     "hours_visible",
     "member_get",
     "member_home_registration",
+    "member_hours",
+    "member_registrations",
     "member_summary",
     "member_yearly_record",
     "members_visible",
@@ -66,8 +76,11 @@ __all__ = [
     "registration_get",
     "registration_of",
     "registrations_accepted",
+    "registrations_own",
+    "registrations_unclaimed",
     "registrations_visible",
     "resident_name_for",
+    "serving_q",
     "unit_claims",
     "unit_get",
     "unit_members",

@@ -11,6 +11,7 @@ from pairing import scope
 from pairing.models import Branch
 
 from .. import perms
+from ..choices import OpenClosed, WishStatus
 from ..models import Claim, Project, Whistle, WhistleResponse, Wish
 from .registrations import registered_communities_q
 
@@ -76,3 +77,21 @@ def unit_claims(*, branch: Branch) -> QuerySet[Claim]:
 
 def wishes_claimed_by(*, member: User) -> QuerySet[Wish]:
     return Wish.objects.filter(claimed_by=member).select_related("community")
+
+
+def demands_open(*, user) -> dict[str, QuerySet]:
+    """需求清单: the open projects (soonest first), wishes and whistles the user may see."""
+    return {
+        "projects": projects_visible(user=user).filter(status=OpenClosed.OPEN).order_by("starts_on", "pk"),
+        "wishes": wishes_visible(user=user).filter(status=WishStatus.OPEN),
+        "whistles": whistles_visible(user=user).filter(status=OpenClosed.OPEN),
+    }
+
+
+def demands_of_community(*, user, community: Branch) -> dict[str, QuerySet]:
+    """A community's projects, wishes and whistles, as the user may see them."""
+    return {
+        "projects": projects_visible(user=user).filter(community=community),
+        "wishes": wishes_visible(user=user).filter(community=community),
+        "whistles": whistles_visible(user=user).filter(community=community),
+    }

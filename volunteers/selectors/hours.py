@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from pairing import scope
 
+from ..choices import HourStatus
 from ..models import Claim, HourEntry, Project, Registration, Whistle, WhistleResponse, Wish
 
 
@@ -25,12 +26,33 @@ def hours_get(*, user, pk: int) -> HourEntry:
     return get_object_or_404(hours_visible(user=user), pk=pk)
 
 
+def serving_q(member: User, prefix: str = "") -> Q:
+    """The registrations (reached through ``prefix``) a member serves under: their own, and their
+    workplace unit's — hours may be logged against what the member's own unit claimed."""
+    own = Q(**{f"{prefix}member": member})
+    if member.branch_id:
+        own |= Q(**{f"{prefix}branch_id": member.branch_id})
+    return own
+
+
+def hours_pending(*, user, community) -> QuerySet[HourEntry]:
+    """The community's entries waiting for its secretary, oldest first."""
+    return (
+        hours_visible(user=user)
+        .filter(community=community, status=HourStatus.PENDING)
+        .order_by("served_on", "starts_at")
+    )
+
+
+def member_hours(*, user, member: User) -> QuerySet[HourEntry]:
+    """A member's entries as the user may see them (others: only at the communities in their scope)."""
+    return hours_visible(user=user).filter(member=member)
+
+
 def hour_targets(*, user: User) -> list[tuple[str, str]]:
     """What a member may log hours against, as form choices: projects they or their unit
     claimed, wishes they claimed, whistles they or their unit answered."""
-    own = Registration.objects.filter(member=user)
-    if user.branch_id:
-        own = Registration.objects.filter(member=user) | Registration.objects.filter(branch_id=user.branch_id)
+    own = Registration.objects.filter(serving_q(user))
     claims = Claim.objects.filter(registration__in=own).select_related("project").order_by("-project__starts_on")
     wishes = Wish.objects.filter(claimed_by=user).order_by("-claimed_at")
     responses = (

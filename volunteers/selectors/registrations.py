@@ -86,6 +86,15 @@ def registrations_accepted(*, community: Branch) -> QuerySet[Registration]:
     return Registration.objects.filter(community=community, status=RegistrationStatus.ACCEPTED)
 
 
+def registrations_unclaimed(*, project, claims) -> QuerySet[Registration]:
+    """Who may still be assigned the project: accepted at its community, not among ``claims`` (in hand)."""
+    return (
+        registrations_accepted(community=project.community)
+        .exclude(pk__in=[c.registration_id for c in claims])
+        .select_related("branch", "member")
+    )
+
+
 def member_home_registration(*, member: User) -> Registration | None:
     """The community where a member is (first) accepted, for the certificate."""
     return (
@@ -97,3 +106,13 @@ def member_home_registration(*, member: User) -> Registration | None:
 
 def unit_registrations(*, branch: Branch) -> QuerySet[Registration]:
     return Registration.objects.filter(branch=branch).select_related("community")
+
+
+def registrations_own(*, user) -> QuerySet[Registration]:
+    """The user's own registrations (a member's), or their unit's (a branch secretary's), as history."""
+    return registrations_visible(user=user).filter(own_registrations_q(user))
+
+
+def member_registrations(*, user, member: User) -> QuerySet[Registration]:
+    """A member's registrations as the user may see them."""
+    return registrations_visible(user=user).filter(member=member)

@@ -7,7 +7,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from accounts.services import notice_send
 
 from ..choices import HourStatus
 from ..models import Claim, HourEntry, Project, Whistle, WhistleResponse, Wish
+from ..selectors.hours import serving_q
 from .common import decision_record, require_member, require_runs_community
 
 DAY_MINUTES = 24 * 60
@@ -31,10 +32,7 @@ def _target_community(*, member: User, project=None, wish=None, whistle=None) ->
     targets = [t for t in (project, wish, whistle) if t is not None]
     if len(targets) != 1:
         raise ValidationError({"target": _("请选择一个服务项目、微心愿或吹哨事项。")})
-    own = Q(registration__member=member)
-    if member.branch_id:
-        # Hours may be logged against what the member's own unit claimed: its members serve.
-        own |= Q(registration__branch_id=member.branch_id)
+    own = serving_q(member, "registration__")
     if project is not None:
         if not Claim.objects.filter(own, project=project).exists():
             raise ValidationError({"target": _("您（或您的单位）没有认领该服务项目，不能填报时长。")})

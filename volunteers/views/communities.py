@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
 from .. import perms, selectors
-from ..choices import HourStatus
 from .common import page_of
 
 
@@ -47,17 +46,16 @@ def community_detail(request, pk: int):
     quarter = selectors.Quarter.current()
     is_secretary = perms.runs_community(user, community)
     registrations = list(selectors.community_registrations(community=community, quarter=quarter))
+    demands = selectors.demands_of_community(user=user, community=community)
     context = {
         "community": community,
         "quarter": quarter,
         "is_secretary": is_secretary,
         "figures": selectors.community_figures(community=community, quarter=quarter),
         "registrations": registrations,
-        "projects": selectors.projects_visible(user=user).filter(community=community)[:20],
-        "wishes": selectors.wishes_visible(user=user).filter(community=community)[:20],
-        "whistles": selectors.whistles_visible(user=user).filter(community=community)[:10],
-        "pending_hours": selectors.hours_visible(user=user)
-        .filter(community=community, status=HourStatus.PENDING)
-        .order_by("served_on", "starts_at")[:50],
+        "projects": demands["projects"][:20],
+        "wishes": demands["wishes"][:20],
+        "whistles": demands["whistles"][:10],
+        "pending_hours": selectors.hours_pending(user=user, community=community)[:50],
     }
     return render(request, "volunteers/community_detail.html", context)

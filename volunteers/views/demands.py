@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import perms, selectors, services
-from ..choices import OpenClosed, WishStatus
+from ..choices import OpenClosed
 from ..forms import AssignForm, ProjectForm
 from .common import PAGE_SIZE, button_pressed, community_item_form, page_of
 
@@ -19,11 +19,11 @@ from .common import PAGE_SIZE, button_pressed, community_item_form, page_of
 def demand_list(request):
     """需求清单: open projects, wishes and whistles of the communities the user may see."""
     user = request.user
-    projects = selectors.projects_visible(user=user).filter(status=OpenClosed.OPEN).order_by("starts_on", "pk")
+    demands = selectors.demands_open(user=user)
     context = {
-        "page": page_of(request, projects),
-        "wishes": selectors.wishes_visible(user=user).filter(status=WishStatus.OPEN)[:PAGE_SIZE],
-        "whistles": selectors.whistles_visible(user=user).filter(status=OpenClosed.OPEN)[:10],
+        "page": page_of(request, demands["projects"]),
+        "wishes": demands["wishes"][:PAGE_SIZE],
+        "whistles": demands["whistles"][:10],
     }
     return render(request, "volunteers/demand_list.html", context)
 
@@ -48,11 +48,7 @@ def project_detail(request, pk: int):
     claims = list(selectors.project_claims(project=project))
     assign_form = None
     if is_secretary and project.status == OpenClosed.OPEN:
-        candidates = (
-            selectors.registrations_accepted(community=project.community)
-            .exclude(pk__in=[c.registration_id for c in claims])
-            .select_related("branch", "member")
-        )
+        candidates = selectors.registrations_unclaimed(project=project, claims=claims)
         assign_form = AssignForm(registrations=candidates)
     context = {
         "project": project,

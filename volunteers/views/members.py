@@ -28,14 +28,13 @@ def member_detail(request, pk: int):
     member = selectors.member_get(user=user, pk=pk)
     quarter = selectors.Quarter.current()
     is_self = member.pk == user.pk
-    # Others see the member's entries and registrations only at the communities in their scope.
     context = {
         "member": member,
         "is_self": is_self,
         "quarter": quarter,
         "summary": selectors.member_summary(member=member, quarter=quarter),
-        "registrations": selectors.registrations_visible(user=user).filter(member=member),
-        "page": page_of(request, selectors.hours_visible(user=user).filter(member=member)),
+        "registrations": selectors.member_registrations(user=user, member=member),
+        "page": page_of(request, selectors.member_hours(user=user, member=member)),
         "wishes": selectors.wishes_claimed_by(member=member)[:20] if is_self else [],
     }
     return render(request, "volunteers/member_detail.html", context)

@@ -29,7 +29,7 @@ def register_member(request):
     )
     if saved:
         return redirect("volunteers:my_record")
-    history = selectors.registrations_visible(user=user).filter(member=user)
+    history = selectors.registrations_own(user=user)
     return render(request, "volunteers/register.html", {"form": form, "history": history, "unit": False})
 
 
@@ -49,7 +49,7 @@ def register_unit(request):
     )
     if saved:
         return redirect("volunteers:unit_detail", pk=user.branch_id)
-    history = selectors.registrations_visible(user=user).filter(branch_id=user.branch_id)
+    history = selectors.registrations_own(user=user)
     return render(request, "volunteers/register.html", {"form": form, "history": history, "unit": True})
 
 
