@@ -3,9 +3,10 @@ their context booleans, the templates), the API and the services.
 
 What a user may *see* is the scope rule (``pairing.scope.community_q`` and the volunteers
 selectors); these predicates answer "may this user do X (with this object)". They are about
-the role of the user in the app, which ``pairing/scope.py`` does not know (a community
-secretary runs their own community, a member registers and logs hours, a unit's branch
-secretary acts for the unit).
+the user's part in this app (a community secretary runs their own community, a member
+registers and logs hours, a unit's branch secretary acts for the unit) and some read its
+registrations, which ``pairing/scope.py`` cannot import (volunteers depends on pairing, not
+the other way).
 """
 
 from __future__ import annotations
