@@ -19,10 +19,9 @@ from rest_framework.response import Response
 from accounts.models import User
 from pairing import scope
 from pairing.api import BranchRefSerializer
-from pairing.choices import Role
 from twinning.api import IdFilter, LocalTimeField, ScopedPrimaryKeyRelatedField
 
-from . import selectors, services
+from . import perms, selectors, services
 from .choices import HourStatus, OpenClosed, RegistrationKind, RegistrationStatus
 from .models import Claim, HourEntry, Project, Registration, Whistle, Wish
 
@@ -317,7 +316,7 @@ class HourEntryViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=HourEntryCreateSerializer, responses={201: HourEntrySerializer})
     def create(self, request, *args, **kwargs):
-        if request.user.role != Role.MEMBER:
+        if not perms.is_member(request.user):
             # As on the page: only members log hours; say so before looking at the body.
             raise PermissionDenied(_("只有在职党员可以进行此操作。"))
         serializer = HourEntryCreateSerializer(data=request.data, context=self.get_serializer_context())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -120,6 +121,18 @@ def _ensure_members(rng: random.Random, helpers: list[Branch], count: int, favou
     return list(User.objects.filter(username__in=names).order_by("username"))
 
 
+@dataclass(frozen=True)
+class _Site:
+    """The community being seeded, and what every step of it shares."""
+
+    community: Branch
+    secretary: User | None
+    quarter: Quarter
+    today: datetime.date
+    is_demo: bool
+    created_at: datetime.datetime
+
+
 @transaction.atomic
 def seed(*, seed: int, branches: int, stdout) -> None:
     if branches <= 0:
@@ -169,15 +182,15 @@ def seed(*, seed: int, branches: int, stdout) -> None:
             helpers, min(len(helpers), crng.randint(*UNITS_PER_COMMUNITY) + (2 if is_demo else 0))
         )
         if is_demo:
-            for username in ("member", "secretary_helper"):
-                demo_user = demo_users.get(username)
-                if username == "member" and demo_user and demo_user.pk not in registered:
-                    members.insert(0, demo_user)
-                if username == "secretary_helper" and demo_user and demo_user.branch not in unit_branches:
-                    unit_branches.insert(0, demo_user.branch)
-        stats.update(
-            _seed_community(crng, community, secretary, members, unit_branches, quarter, today, is_demo, stats)
-        )
+            # The demo logins take part first: the member registers here, the unit secretary's unit too.
+            demo_member = demo_users.get("member")
+            if demo_member and demo_member.pk not in registered:
+                members.insert(0, demo_member)
+            if unit_secretary and unit_secretary.branch not in unit_branches:
+                unit_branches.insert(0, unit_secretary.branch)
+        site = _Site(community, secretary, quarter, today, is_demo, created_at=timezone.now())
+        for key, count in _seed_community(crng, site, members, unit_branches).items():
+            stats[key] += count
     stdout.write(
         "  volunteers: {registrations} registrations, {projects} projects, {claims} claims, {hours} hour entries".format(
             **stats
@@ -185,67 +198,85 @@ def seed(*, seed: int, branches: int, stdout) -> None:
     )
 
 
-def _seed_community(rng, community, secretary, members, unit_branches, quarter, today, is_demo, stats) -> dict:
-    created_at = timezone.now()
-    regs = []
-    for branch in unit_branches:
-        regs.append(
-            Registration(
-                kind=RegistrationKind.UNIT,
-                community=community,
-                branch=branch,
-                status=RegistrationStatus.ACCEPTED,
-                decided_by=secretary,
-                decided_at=created_at,
-            )
+def _seed_community(rng: random.Random, site: _Site, members: list[User], unit_branches: list[Branch]) -> dict:
+    """One community's data, step by step (each step draws from ``rng`` in this order); the counts made."""
+    regs = _seed_registrations(rng, site, members, unit_branches)
+    accepted = [r for r in regs if r.status == RegistrationStatus.ACCEPTED]
+    member_regs = [r for r in accepted if r.kind == RegistrationKind.MEMBER]
+    projects = _seed_projects(rng, site)
+    claims, member_claims = _seed_claims(rng, site, projects, accepted, member_regs)
+    _seed_wishes(rng, site, member_regs)
+    if site.is_demo:
+        _seed_whistle(rng, site, accepted)
+    entries = _seed_hours(rng, site, member_claims)
+    return {"registrations": len(regs), "projects": len(projects), "claims": len(claims), "hours": len(entries)}
+
+
+def _seed_registrations(rng, site: _Site, members, unit_branches) -> list[Registration]:
+    """Accepted units; members, a few of them waiting for the secretary (never the demo member)."""
+    regs = [
+        Registration(
+            kind=RegistrationKind.UNIT,
+            community=site.community,
+            branch=branch,
+            status=RegistrationStatus.ACCEPTED,
+            decided_by=site.secretary,
+            decided_at=site.created_at,
         )
+        for branch in unit_branches
+    ]
     for i, member in enumerate(members):
-        # The demo member is accepted; a couple of others wait for the secretary.
-        pending = not (is_demo and i == 0) and rng.random() < (0.15 if is_demo else 0.1)
+        pending = not (site.is_demo and i == 0) and rng.random() < (0.15 if site.is_demo else 0.1)
         regs.append(
             Registration(
                 kind=RegistrationKind.MEMBER,
-                community=community,
+                community=site.community,
                 member=member,
                 registered_by=member,
                 skills=rng.choice(SKILLS),
                 preferences=rng.choice(PREFERENCES),
                 status=RegistrationStatus.PENDING if pending else RegistrationStatus.ACCEPTED,
-                decided_by=None if pending else secretary,
-                decided_at=None if pending else created_at,
+                decided_by=None if pending else site.secretary,
+                decided_at=None if pending else site.created_at,
             )
         )
-    regs = bulk_create_with_history(regs, Registration, default_user=secretary)
-    regs = list(Registration.objects.filter(community=community).select_related("member", "branch"))
-    accepted = [r for r in regs if r.status == RegistrationStatus.ACCEPTED]
-    member_regs = [r for r in accepted if r.kind == RegistrationKind.MEMBER]
+    bulk_create_with_history(regs, Registration, default_user=site.secretary)
+    return list(Registration.objects.filter(community=site.community).select_related("member", "branch"))
 
-    # Projects: this quarter and earlier in the year.
+
+def _seed_projects(rng, site: _Site) -> list[Project]:
+    """Projects of this quarter and earlier in the year; those of this quarter still open."""
+    quarter, today = site.quarter, site.today
     projects = []
     start_window = datetime.date(quarter.year, 1, 1)
     span = max(1, (quarter.end - start_window).days)
-    for title, category, place in rng.sample(PROJECTS, 8 if is_demo else rng.randint(3, 5)):
+    for title, category, place in rng.sample(PROJECTS, 8 if site.is_demo else rng.randint(3, 5)):
         starts = start_window + datetime.timedelta(days=rng.randrange(span))
         if rng.random() < 0.5:
             starts = quarter.start + datetime.timedelta(days=rng.randrange(max(1, (today - quarter.start).days + 1)))
         projects.append(
             Project(
-                community=community,
+                community=site.community,
                 title=title,
                 category=category,
                 place=place,
-                description=f"{community.name}{title}，欢迎报到单位和在职党员认领。",
+                description=f"{site.community.name}{title}，欢迎报到单位和在职党员认领。",
                 starts_on=starts,
                 ends_on=starts + datetime.timedelta(days=rng.choice([0, 0, 7, 30])),
                 places=rng.randint(2, 6),
                 claimants=rng.choice([Claimants.BOTH, Claimants.BOTH, Claimants.MEMBERS, Claimants.UNITS]),
                 status=OpenClosed.OPEN if starts >= quarter.start else OpenClosed.CLOSED,
-                created_by=secretary,
+                created_by=site.secretary,
             )
         )
-    bulk_create_with_history(projects, Project, default_user=secretary)
-    projects = list(Project.objects.filter(community=community))
+    bulk_create_with_history(projects, Project, default_user=site.secretary)
+    return list(Project.objects.filter(community=site.community))
 
+
+def _seed_claims(rng, site: _Site, projects, accepted, member_regs) -> tuple[list[Claim], dict[int, list[Project]]]:
+    """Claims by eligible registrations, and what each member may log hours against (their own
+    claims and their unit's claims here)."""
+    secretary = site.secretary
     claims = []
     member_claims: dict[int, list[Project]] = {}
     for project in projects:
@@ -258,7 +289,7 @@ def _seed_community(rng, community, secretary, members, unit_branches, quarter, 
         # Leave a place free on open projects so the demo logins can still claim.
         limit = project.places - (1 if project.status == OpenClosed.OPEN else 0)
         for reg in rng.sample(eligible, min(len(eligible), rng.randint(0, max(0, limit)))):
-            if is_demo and reg.member_id and reg.member.username == "member" and project.status == OpenClosed.OPEN:
+            if site.is_demo and reg.member_id and reg.member.username == "member" and project.status == OpenClosed.OPEN:
                 continue  # the browser journey claims an open project itself
             claims.append(
                 Claim(
@@ -270,7 +301,7 @@ def _seed_community(rng, community, secretary, members, unit_branches, quarter, 
             )
             if reg.member_id:
                 member_claims.setdefault(reg.member_id, []).append(project)
-    if is_demo:
+    if site.is_demo:
         _ensure_demo_member_claims(projects, accepted, claims, member_claims, secretary)
     # Members serve on what their own unit claimed here, too.
     unit_projects: dict[int, list[Project]] = {}
@@ -281,54 +312,66 @@ def _seed_community(rng, community, secretary, members, unit_branches, quarter, 
         if reg.member.branch_id in unit_projects:
             member_claims.setdefault(reg.member_id, []).extend(unit_projects[reg.member.branch_id])
     bulk_create_with_history(claims, Claim, default_user=secretary)
+    return claims, member_claims
 
+
+def _seed_wishes(rng, site: _Site, member_regs) -> None:
+    """Wishes: most open, some claimed, some confirmed (fulfilled and confirmed at once)."""
+    secretary, created_at = site.secretary, site.created_at
     wishes = []
-    for title, description in rng.sample(WISHES, 4 if is_demo else 2):
+    for title, description in rng.sample(WISHES, 4 if site.is_demo else 2):
         status = rng.choice([WishStatus.OPEN, WishStatus.OPEN, WishStatus.CLAIMED, WishStatus.CONFIRMED])
         claimer = rng.choice(member_regs).member if member_regs and status != WishStatus.OPEN else None
+        confirmed = claimer is not None and status == WishStatus.CONFIRMED
         wishes.append(
             Wish(
-                community=community,
+                community=site.community,
                 title=title,
                 description=description,
                 resident_name=_name(rng),
                 status=status if claimer else WishStatus.OPEN,
                 claimed_by=claimer,
                 claimed_at=created_at if claimer else None,
-                fulfil_note="已送到老人家中" if claimer and status == WishStatus.CONFIRMED else "",
-                fulfilled_at=created_at if claimer and status == WishStatus.CONFIRMED else None,
-                confirmed_by=secretary if claimer and status == WishStatus.CONFIRMED else None,
-                confirmed_at=created_at if claimer and status == WishStatus.CONFIRMED else None,
+                fulfil_note="已送到老人家中" if confirmed else "",
+                fulfilled_at=created_at if confirmed else None,
+                confirmed_by=secretary if confirmed else None,
+                confirmed_at=created_at if confirmed else None,
                 created_by=secretary,
             )
         )
     bulk_create_with_history(wishes, Wish, default_user=secretary)
 
-    if is_demo:
-        whistle = Whistle(
-            community=community,
-            kind=WhistleKind.FLOOD,
-            title="汛期巡堤值守",
-            description="请报到单位和党员轮班巡查河堤。",
-            place="社区党群服务中心",
-            happens_on=quarter.start + datetime.timedelta(days=min(10, (today - quarter.start).days)),
-            places=8,
-            created_by=secretary,
-        )
-        bulk_create_with_history([whistle], Whistle, default_user=secretary)
-        whistle = Whistle.objects.get(community=community, title="汛期巡堤值守")
-        responders = rng.sample(accepted, min(5, len(accepted)))
-        bulk_create_with_history(
-            [WhistleResponse(whistle=whistle, registration=r, responded_by=secretary) for r in responders],
-            WhistleResponse,
-            default_user=secretary,
-        )
 
-    # A quarter of hours: one entry a day at most per member, spread from 30 days before the
-    # quarter to today; most verified, some pending, a few rejected.
+def _seed_whistle(rng, site: _Site, accepted) -> None:
+    """The demo community's whistle of this quarter, answered by a few registrations."""
+    quarter, secretary = site.quarter, site.secretary
+    whistle = Whistle(
+        community=site.community,
+        kind=WhistleKind.FLOOD,
+        title="汛期巡堤值守",
+        description="请报到单位和党员轮班巡查河堤。",
+        place="社区党群服务中心",
+        happens_on=quarter.start + datetime.timedelta(days=min(10, (site.today - quarter.start).days)),
+        places=8,
+        created_by=secretary,
+    )
+    bulk_create_with_history([whistle], Whistle, default_user=secretary)
+    whistle = Whistle.objects.get(community=site.community, title="汛期巡堤值守")
+    responders = rng.sample(accepted, min(5, len(accepted)))
+    bulk_create_with_history(
+        [WhistleResponse(whistle=whistle, registration=r, responded_by=secretary) for r in responders],
+        WhistleResponse,
+        default_user=secretary,
+    )
+
+
+def _seed_hours(rng, site: _Site, member_claims: dict[int, list[Project]]) -> list[HourEntry]:
+    """A quarter of hours: one entry a day at most per member, spread from 30 days before the
+    quarter to today; most verified, some pending, a few rejected."""
+    secretary = site.secretary
     entries = []
-    first_day = quarter.start - datetime.timedelta(days=30)
-    days = max(1, (today - first_day).days + 1)
+    first_day = site.quarter.start - datetime.timedelta(days=30)
+    days = max(1, (site.today - first_day).days + 1)
     for member_id, claimed in member_claims.items():
         for day_offset in sorted(rng.sample(range(days), min(days, rng.randint(3, 8)))):
             project = rng.choice(claimed)
@@ -336,31 +379,25 @@ def _seed_community(rng, community, secretary, members, unit_branches, quarter, 
             duration = rng.choice([60, 90, 120, 150, 180, 240])
             roll = rng.random()
             status = HourStatus.VERIFIED if roll < 0.65 else HourStatus.PENDING if roll < 0.88 else HourStatus.REJECTED
-            starts = datetime.time(start_hour, 0)
             end_minutes = start_hour * 60 + duration
             entries.append(
                 HourEntry(
                     member_id=member_id,
-                    community=community,
+                    community=site.community,
                     project=project,
                     served_on=first_day + datetime.timedelta(days=day_offset),
-                    starts_at=starts,
+                    starts_at=datetime.time(start_hour, 0),
                     ends_at=datetime.time(end_minutes // 60, end_minutes % 60),
                     minutes=duration,
                     description=f"参加{project.title}",
                     status=status,
                     reject_reason=rng.choice(REJECT_REASONS) if status == HourStatus.REJECTED else "",
                     decided_by=secretary if status != HourStatus.PENDING else None,
-                    decided_at=created_at if status != HourStatus.PENDING else None,
+                    decided_at=site.created_at if status != HourStatus.PENDING else None,
                 )
             )
     bulk_create_with_history(entries, HourEntry, default_user=secretary)
-    return {
-        "registrations": stats["registrations"] + len(regs),
-        "projects": stats["projects"] + len(projects),
-        "claims": stats["claims"] + len(claims),
-        "hours": stats["hours"] + len(entries),
-    }
+    return entries
 
 
 def _ensure_demo_member_claims(projects, accepted, claims, member_claims, secretary) -> None:

@@ -15,11 +15,17 @@ from .models import Project, Whistle, Wish
 
 
 class _CrispyMixin:
-    submit_label = _("提交")
+    """A crispy helper with one submit button (``submit_label``); ``multipart`` for file fields."""
 
-    def _helper(self) -> None:
+    submit_label = _("提交")
+    multipart = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", self.submit_label))
+        if self.multipart:
+            self.helper.form_enctype = "multipart/form-data"
 
 
 class CommunityChoiceField(forms.ModelChoiceField):
@@ -28,34 +34,31 @@ class CommunityChoiceField(forms.ModelChoiceField):
         return f"{obj.name}（{place}）" if place else obj.name
 
 
-class MemberRegistrationForm(_CrispyMixin, forms.Form):
+class _RegistrationForm(_CrispyMixin, forms.Form):
+    """A registration at one of ``communities`` (a ``community`` field the subclass labels)."""
+
     submit_label = _("提交报到")
 
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities
+
+
+class MemberRegistrationForm(_RegistrationForm):
     community = CommunityChoiceField(label=_("居住地社区"), queryset=None)
     skills = forms.CharField(label=_("特长"), max_length=200, required=False, help_text=_("如：法律、医疗、教育、文艺"))
     preferences = forms.CharField(
         label=_("服务意向"), max_length=200, required=False, help_text=_("如：关爱空巢老人、政策宣传")
     )
 
-    def __init__(self, *args, communities, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = communities
-        self._helper()
 
-
-class UnitRegistrationForm(_CrispyMixin, forms.Form):
-    submit_label = _("提交报到")
+class UnitRegistrationForm(_RegistrationForm):
+    multipart = True
 
     community = CommunityChoiceField(label=_("报到社区"), queryset=None)
     agreement = forms.FileField(
         label=_("共驻共建协议"), required=False, help_text=_("可选：签订的协议 PDF 或照片，不超过 10 MB")
     )
-
-    def __init__(self, *args, communities, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = communities
-        self._helper()
-        self.helper.form_enctype = "multipart/form-data"
 
 
 class ProjectForm(_CrispyMixin, forms.ModelForm):
@@ -70,10 +73,6 @@ class ProjectForm(_CrispyMixin, forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._helper()
-
 
 class WishForm(_CrispyMixin, forms.ModelForm):
     submit_label = _("录入心愿")
@@ -82,10 +81,6 @@ class WishForm(_CrispyMixin, forms.ModelForm):
         model = Wish
         fields = ["title", "resident_name", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._helper()
 
 
 class WishFulfilForm(_CrispyMixin, forms.Form):
@@ -96,11 +91,7 @@ class WishFulfilForm(_CrispyMixin, forms.Form):
         label=_("圆梦照片"),
         help_text=lazy(lambda: _("JPG、PNG 或 WebP 照片，不超过 %(mb)d MB") % {"mb": MAX_FILE_BYTES // 2**20}, str)(),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._helper()
-        self.helper.form_enctype = "multipart/form-data"
+    multipart = True
 
 
 class WhistleForm(_CrispyMixin, forms.ModelForm):
@@ -113,10 +104,6 @@ class WhistleForm(_CrispyMixin, forms.ModelForm):
             "happens_on": forms.DateInput(attrs={"type": "date"}),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._helper()
 
 
 class AssignForm(forms.Form):
@@ -143,7 +130,6 @@ class HourEntryForm(_CrispyMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = [("", _("请选择"))] + targets
         self.fields["served_on"].initial = timezone.localdate()
-        self._helper()
 
 
 class ReasonForm(forms.Form):

@@ -1,12 +1,7 @@
-"""Reads of 双报到、双服务, always starting from what the user may see.
-
-A community's own rows are reached through ``pairing.scope.community_q`` (staff and leaders
-in their region, the community secretary in their community); members and unit
-secretaries additionally see what belongs to them (their registrations, the demand list of
-the communities where they are registered, their own hours).
+"""Figures and targets of 双报到、双服务, as database aggregates.
 
 Quarters are calendar quarters of dates in Asia/Shanghai (``timezone.localdate()``).
-Targets are DB aggregates:
+Targets:
 - member: verified hours with a service date in the quarter ≥ 10;
 - unit: claims of projects starting in the year ≥ 2; "community activity in a quarter" =
   a project the unit claimed that starts in the quarter, or a whistle in the quarter that
@@ -20,16 +15,14 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from pairing import scope
-from pairing.choices import HELPER_KINDS, REGION_SCOPED_ROLES, BranchKind, Role
+from pairing.choices import Role
 from pairing.models import Branch
 
-from .choices import (
+from ..choices import (
     MEMBER_QUARTER_TARGET_HOURS,
     UNIT_QUARTER_TARGET_ACTIVITIES,
     UNIT_YEAR_TARGET_PROJECTS,
@@ -37,7 +30,8 @@ from .choices import (
     RegistrationKind,
     RegistrationStatus,
 )
-from .models import Claim, HourEntry, Project, Registration, Whistle, WhistleResponse, Wish
+from ..models import Claim, HourEntry, Registration, WhistleResponse
+from .registrations import communities_visible
 
 
 @dataclass(frozen=True)
@@ -67,163 +61,6 @@ class Quarter:
     @classmethod
     def current(cls) -> Quarter:
         return cls.of(timezone.localdate())
-
-
-# --- what the user may see -------------------------------------------------------------------
-
-
-def _own_registrations_q(user, prefix: str = "") -> Q:
-    """A member's own registrations; a unit secretary's unit's registrations."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return scope.NOTHING
-    if user.role == Role.MEMBER:
-        return Q(**{f"{prefix}member_id": user.pk})
-    if user.role == Role.SECRETARY and user.branch_id:
-        return Q(**{f"{prefix}branch_id": user.branch_id})
-    return scope.NOTHING
-
-
-def _registered_communities_q(user) -> Q:
-    """Rows of the communities where the user (or their unit) holds an accepted registration."""
-    own = _own_registrations_q(user)
-    if own == scope.NOTHING:
-        return scope.NOTHING
-    ids = Registration.objects.filter(own, status=RegistrationStatus.ACCEPTED).values("community_id")
-    return Q(community_id__in=ids)
-
-
-def communities_visible(*, user) -> QuerySet[Branch]:
-    """Community branches whose pages the user may open (staff/leaders in region, own community)."""
-    return Branch.objects.filter(scope.community_q(user), kind=BranchKind.COMMUNITY)
-
-
-def community_get(*, user, pk: int) -> Branch:
-    return get_object_or_404(communities_visible(user=user).select_related("county", "township", "region"), pk=pk)
-
-
-def communities_to_register(*, user) -> QuerySet[Branch]:
-    """Communities a member or unit may register at: those of their city."""
-    branch = user.branch if user.branch_id else None
-    if branch is None:
-        return Branch.objects.none()
-    return (
-        Branch.objects.filter(kind=BranchKind.COMMUNITY, city_id=branch.city_id)
-        .select_related("county", "township")
-        .order_by("county__path", "township__name", "name")
-    )
-
-
-def registrations_visible(*, user) -> QuerySet[Registration]:
-    return Registration.objects.filter(
-        scope.community_q(user, "community__") | _own_registrations_q(user)
-    ).select_related("community", "branch", "member")
-
-
-def registration_get(*, user, pk: int) -> Registration:
-    return get_object_or_404(registrations_visible(user=user), pk=pk)
-
-
-def projects_visible(*, user) -> QuerySet[Project]:
-    return (
-        Project.objects.filter(scope.community_q(user, "community__") | _registered_communities_q(user))
-        .select_related("community")
-        .annotate(claimed=Count("claims"))
-    )
-
-
-def project_get(*, user, pk: int) -> Project:
-    return get_object_or_404(projects_visible(user=user), pk=pk)
-
-
-def project_claims(*, project: Project) -> QuerySet[Claim]:
-    return project.claims.select_related("registration__branch", "registration__member", "claimed_by")
-
-
-def wishes_visible(*, user) -> QuerySet[Wish]:
-    return Wish.objects.filter(scope.community_q(user, "community__") | _registered_communities_q(user)).select_related(
-        "community", "claimed_by"
-    )
-
-
-def wish_get(*, user, pk: int) -> Wish:
-    return get_object_or_404(wishes_visible(user=user), pk=pk)
-
-
-def resident_name_for(*, user, wish: Wish) -> str:
-    """The resident's name is shown to the community and the claiming member; masked (张**) for others."""
-    from .services import is_community_secretary
-
-    if is_community_secretary(user, wish.community) or (wish.claimed_by_id and wish.claimed_by_id == user.pk):
-        return wish.resident_name
-    name = wish.resident_name
-    return name[:1] + "*" * max(1, len(name) - 1)
-
-
-def whistles_visible(*, user) -> QuerySet[Whistle]:
-    return (
-        Whistle.objects.filter(scope.community_q(user, "community__") | _registered_communities_q(user))
-        .select_related("community")
-        .annotate(responded=Count("responses"))
-    )
-
-
-def whistle_get(*, user, pk: int) -> Whistle:
-    return get_object_or_404(whistles_visible(user=user), pk=pk)
-
-
-def whistle_responses(*, whistle: Whistle) -> QuerySet[WhistleResponse]:
-    return whistle.responses.select_related("registration__branch", "registration__member")
-
-
-def hours_visible(*, user) -> QuerySet[HourEntry]:
-    """Hour entries: the community's (staff/leaders in region, community secretary), a member's own."""
-    own = Q(member_id=user.pk) if getattr(user, "is_authenticated", False) else scope.NOTHING
-    return HourEntry.objects.filter(scope.community_q(user, "community__") | own).select_related(
-        "member", "community", "project", "wish", "whistle"
-    )
-
-
-def hours_get(*, user, pk: int) -> HourEntry:
-    return get_object_or_404(hours_visible(user=user), pk=pk)
-
-
-def members_visible(*, user) -> QuerySet[User]:
-    """Members whose record the user may read: themself; members registered at a community in
-    the user's community scope; a unit secretary's own members; staff/leaders by workplace branch."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return User.objects.none()
-    registered_here = Registration.objects.filter(scope.community_q(user, "community__"), member_id=OuterRef("pk"))
-    visible = Q(pk=user.pk) | Q(Exists(registered_here))
-    if user.role == Role.SECRETARY and user.branch_id:
-        visible |= Q(branch_id=user.branch_id)
-    if user.is_superuser or user.role in REGION_SCOPED_ROLES:
-        visible |= scope.branch_q(user, "branch__")
-    return User.objects.filter(visible, role=Role.MEMBER).select_related("branch", "unit")
-
-
-def member_get(*, user, pk: int) -> User:
-    return get_object_or_404(members_visible(user=user), pk=pk)
-
-
-def units_visible(*, user) -> QuerySet[Branch]:
-    """Unit (helper-side) branches whose standing the user may read: a secretary their own,
-    staff and leaders those in their region."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Branch.objects.none()
-    if user.role == Role.SECRETARY and user.branch_id:
-        visible = Q(pk=user.branch_id)
-    elif user.is_superuser or user.role in REGION_SCOPED_ROLES:
-        visible = scope.branch_q(user)
-    else:
-        return Branch.objects.none()
-    return Branch.objects.filter(visible, kind__in=HELPER_KINDS)
-
-
-def unit_get(*, user, pk: int) -> Branch:
-    return get_object_or_404(units_visible(user=user).select_related("unit", "county"), pk=pk)
-
-
-# --- figures and targets -----------------------------------------------------------------------
 
 
 def _minutes_subquery(*, status: str, quarter: Quarter, **match) -> Coalesce:

@@ -1,0 +1,84 @@
+"""What the volunteers pages share: the page size, running a service for a form or a button,
+and fetching a community for writing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
+from django.shortcuts import redirect, render
+
+from .. import perms, selectors
+from ..forms import ReasonForm
+
+PAGE_SIZE = 30
+
+
+def page_of(request, rows) -> Page:
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def apply_error(form, exc: ValidationError) -> None:
+    """A service's ``ValidationError`` on the form: under its field, or the form's own errors."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def form_submitted(request, form, save: Callable[[dict], object], *, success: str):
+    """On a valid POST, ``save(form.cleaned_data)`` (one service) and flash ``success``; its result
+    (a saved object), or None when there is nothing to save or the service refused (errors on the form)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        saved = save(form.cleaned_data)
+    except ValidationError as exc:
+        apply_error(form, exc)
+        return None
+    messages.success(request, success)
+    return saved
+
+
+def button_pressed(request, action: Callable[[], object], *, success: str) -> None:
+    """A button's action (one service): flash ``success``, or the service's refusal."""
+    try:
+        action()
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, success)
+
+
+def community_for_writing(request, pk: int):
+    """A community the user may see (else 404) and runs (else 403)."""
+    community = selectors.community_get(user=request.user, pk=pk)
+    if not perms.runs_community(request.user, community):
+        raise PermissionDenied
+    return community
+
+
+def community_item_form(request, community_pk: int, *, form_class, create, title: str, success: str, initial=None):
+    """The page where the community secretary publishes a project, a wish or a whistle: ``create``
+    is the service, called with the acting user, the community and the form's data."""
+    community = community_for_writing(request, community_pk)
+    form = form_class(request.POST or None, initial=initial)
+    item = form_submitted(
+        request,
+        form,
+        lambda data: create(acting_user=request.user, community=community, **data),
+        success=success,
+    )
+    if item:
+        return redirect(item)
+    return render(request, "volunteers/form.html", {"form": form, "title": title, "community": community})
+
+
+def posted_reason(request) -> str:
+    """The reason typed beside a decide button (optional; the service says when it is wanted)."""
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    return form.cleaned_data.get("reason", "")
