@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from pairing import scope
 from pairing.api import BranchRefSerializer
 from pairing.models import Pairing
-from pairing.selectors import pairing_list
+from pairing.selectors.registry import pairing_list
 from twinning.api import BoundedIntegerField, IdFilter, ScopedPrimaryKeyRelatedField
 
 from . import selectors, services

@@ -16,7 +16,7 @@ from pairing import scope
 from pairing.choices import REGION_SCOPED_ROLES, RegionLevel
 from pairing.keyset import Keyset, Page, keyset_page, merged_keyset_page
 from pairing.models import Pairing, PairingStatus, Region
-from pairing.selectors import pairing_list
+from pairing.selectors.registry import pairing_list
 
 from .choices import ComplianceCell, TaskProgress, ThemeDayStatus
 from .models import (

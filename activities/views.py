@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from pairing import scope
 from pairing.choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES
 from pairing.keyset import Page, cursors, keyset_page, page_query
-from pairing.selectors import counties_visible, regions_visible
+from pairing.selectors.registry import counties_visible, regions_visible
 from twinning import files
 from twinning.params import id_or_none, query_choice, query_id, query_year
 from twinning.rows import choice_labels, url_prefix

@@ -9,9 +9,9 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from . import scope
-from .choices import HELPER_KINDS, PARTNER_KINDS, RegionLevel
-from .models import Branch, BranchGrade, OptimisationCampaign, OptimisationRecord, Pairing, Region, Unit
+from .. import scope
+from ..choices import HELPER_KINDS, PARTNER_KINDS, RegionLevel
+from ..models import Branch, BranchGrade, OptimisationCampaign, OptimisationRecord, Pairing, Region, Unit
 
 
 def current_year() -> int:

@@ -9,9 +9,9 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from . import scope
-from .choices import HELPER_KINDS, PARTNER_KINDS, REGION_SCOPED_ROLES, BranchKind, RegionLevel, UnitLevel
-from .models import Branch, Draw, Pairing, PairingCampaign, PairingStatus, Region
+from .. import scope
+from ..choices import HELPER_KINDS, PARTNER_KINDS, REGION_SCOPED_ROLES, BranchKind, RegionLevel, UnitLevel
+from ..models import Branch, Draw, Pairing, PairingCampaign, PairingStatus, Region
 
 # Newest first, as a keyset order (pairing/keyset.py) on the primary key index. The services record
 # every pairing on its 结对日期 (today), so id order is date order; ordering by (-started_on, -id)
