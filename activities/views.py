@@ -236,7 +236,7 @@ def joint_activity_list(request):
 
 @login_required
 def joint_activity_create(request, pairing_pk: int):
-    pairing = selectors.pairing_get(user=request.user, pk=pairing_pk)
+    pairing = selectors.activity_pairing_get(user=request.user, pk=pairing_pk)
     _secretary_of(request.user, pairing)
     form = JointActivityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -362,7 +362,7 @@ def task_report(request, pk: int, pairing_pk: int):
     """A pairing's secretary reports on every item of a list, one small form per item."""
     user = request.user
     task_list = selectors.task_list_get(user=user, pk=pk)
-    pairing = selectors.pairing_get(user=user, pk=pairing_pk)
+    pairing = selectors.activity_pairing_get(user=user, pk=pairing_pk)
     if not selectors.task_list_pairings(task_list=task_list, user=user).filter(pk=pairing.pk).exists():
         raise Http404
     can_report = _is_secretary(user) and user.branch_id in (pairing.helper_id, pairing.partner_id)

@@ -10,6 +10,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Branch, PairingMethod, PairingStatus
+from ..selectors import coverage as coverage_selectors
+from ..selectors import draws as draw_selectors
 from ..selectors import pairings as pairing_selectors
 from ..selectors import registry as registry_selectors
 
@@ -52,7 +54,7 @@ class DrawForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.regions = {str(r.pk): r for r in pairing_selectors.draw_regions(user=user)}
+        self.regions = {str(r.pk): r for r in draw_selectors.draw_regions(user=user)}
         self.fields["region"].choices = [
             (pk, _("%(name)s（市直单位联中心城区社区）") % {"name": r.name} if r.level == "city" else r.name)
             for pk, r in self.regions.items()
@@ -72,7 +74,7 @@ class PairingCreateForm(forms.Form):
 
     def __init__(self, *args, user, partner: Branch | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = pairing_selectors.uncovered_partners(user=user)
+        self.fields["partner"].queryset = coverage_selectors.uncovered_partners(user=user)
         self.fields["helper"].queryset = pairing_selectors.helpers_for(user=user, partner=partner)
         self.fields["helper"].label_from_instance = lambda b: f"{b.name}（{b.code}）"
         self.fields["partner"].label_from_instance = lambda b: f"{b.name}（{b.code}）"

@@ -34,6 +34,8 @@ from ..forms.pairings import (
 )
 from ..keyset import Keyset, cursors, keyset_page, page_query
 from ..models import Branch, Pairing, PairingMethod, PairingStatus
+from ..selectors import coverage as coverage_selectors
+from ..selectors import draws as draw_selectors
 from ..selectors import pairings as pairing_selectors
 from ..services import draw as draw_services
 from ..services import pairings as services
@@ -252,7 +254,7 @@ def pairing_create(request):
     partner = None
     partner_id = id_or_none(request.POST.get("partner") or request.GET.get("partner"))
     if partner_id:
-        partner = get_object_or_404(pairing_selectors.uncovered_partners(user=user), pk=partner_id)
+        partner = get_object_or_404(coverage_selectors.uncovered_partners(user=user), pk=partner_id)
     form = PairingCreateForm(request.POST or None, user=user, partner=partner)
     if request.method == "POST" and form.is_valid():
         try:
@@ -277,7 +279,7 @@ def my_pairing(request):
     if not user.branch_id:
         raise PermissionDenied
     rows = []
-    for pairing in pairing_selectors.my_pairings(user=user):
+    for pairing in pairing_selectors.pairings_of_own_branch(user=user):
         other = pairing.partner if pairing.helper_id == user.branch_id else pairing.helper
         rows.append(
             {"pairing": pairing, "other": other, "phone": scope.phone_for(user, other.secretary_phone, branch=other)}
@@ -360,24 +362,24 @@ def _result_rows(result: dict, inputs: dict, names: dict[str, str] | None = None
 
 @login_required
 def draw_list(request):
-    paginator = Paginator(pairing_selectors.draw_list(user=request.user), PAGE_SIZE)
+    paginator = Paginator(draw_selectors.draw_list(user=request.user), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "pairing/draw_list.html",
-        {"page_obj": page, "can_draw": bool(pairing_selectors.draw_regions(user=request.user))},
+        {"page_obj": page, "can_draw": bool(draw_selectors.draw_regions(user=request.user))},
     )
 
 
 @login_required
 def draw_detail(request, pk: int):
     """A recorded draw: its inputs, result, and the verification re-run (一致/不一致)."""
-    draw = pairing_selectors.draw_get(user=request.user, pk=pk)
+    draw = draw_selectors.draw_get(user=request.user, pk=pk)
     context = {
         "draw": draw,
         "verified": draw_services.draw_verify(draw=draw),
         "rows": _result_rows(
-            pairing_selectors.draw_result_visible(user=request.user, draw=draw),
+            draw_selectors.draw_result_visible(user=request.user, draw=draw),
             draw.inputs,
             page=request.GET.get("page"),
         ),
