@@ -8,7 +8,7 @@ from pairing.models import Branch, BranchGrade, OptimisationCampaign, Optimisati
 
 
 def home_summary_stamp() -> tuple:
-    """What the home page's headline counts (pairing.selectors.scope_summary) move with, in one cheap
+    """What the home page's headline counts (pairing.selectors.registry.scope_summary) move with, in one cheap
     query: the high-water marks of the branch, grade and optimisation-record history (every write of
     them leaves a history row, bulk ones included) and the current optimisation campaigns. Index
     lookups only."""

@@ -6,8 +6,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pairing import scope, selectors
+from pairing import scope
 from pairing.choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES, Role
+from pairing.selectors import registry as registry_selectors
 from twinning.memo import ProcessMemo
 
 from . import services
@@ -31,12 +32,12 @@ def home(request):
     }
     if user.is_superuser or user.role in REGION_SCOPED_ROLES:
         # The counts depend on the user only through the region scope (scope.branch_q for these roles).
-        key = (user.is_superuser, user.role, user.region_id, selectors.current_year(), home_summary_stamp())
-        context["summary"] = _summaries.get(key, lambda: selectors.scope_summary(user=user))
+        key = (user.is_superuser, user.role, user.region_id, registry_selectors.current_year(), home_summary_stamp())
+        context["summary"] = _summaries.get(key, lambda: registry_selectors.scope_summary(user=user))
         context["scope_name"] = user.region.name if user.region_id else _("全部")
         context["scope_heading"] = _("%(name)s · 工作概览") % {"name": context["scope_name"]}
     if user.branch_id:
-        branch = selectors.branch_get(user=user, pk=user.branch_id)
+        branch = registry_selectors.branch_get(user=user, pk=user.branch_id)
         context["branch"] = branch
         context["branch_phone"] = scope.phone_for(user, branch.secretary_phone, branch=branch)
     context["is_branch_role"] = user.role in BRANCH_SCOPED_ROLES

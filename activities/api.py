@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from pairing import scope
 from pairing.api import BranchRefSerializer
 from pairing.models import Pairing
-from pairing.selectors import pairing_list
+from pairing.selectors.pairings import pairings_visible
 from twinning.api import BoundedIntegerField, IdFilter, ScopedPrimaryKeyRelatedField
 
 from . import selectors, services
@@ -75,7 +75,7 @@ class ThemeDaySerializer(serializers.ModelSerializer):
 
 
 def _pairings(user) -> QuerySet[Pairing]:
-    return pairing_list(user=user)
+    return pairings_visible(user=user)
 
 
 class ThemeDayCreateSerializer(serializers.Serializer):

@@ -16,7 +16,7 @@ from pairing import scope
 from pairing.choices import REGION_SCOPED_ROLES, RegionLevel
 from pairing.keyset import Keyset, Page, keyset_page, merged_keyset_page
 from pairing.models import Pairing, PairingStatus, Region
-from pairing.selectors import pairing_list
+from pairing.selectors.pairings import pairings_visible
 
 from .choices import ComplianceCell, TaskProgress, ThemeDayStatus
 from .models import (
@@ -36,8 +36,10 @@ NEWEST_FIRST = Keyset("-held_on", "-pk")
 # --- pairings and theme days -----------------------------------------------------------------
 
 
-def pairing_get(*, user, pk: int) -> Pairing:
-    return get_object_or_404(pairing_list(user=user), pk=pk)
+def activity_pairing_get(*, user, pk: int) -> Pairing:
+    """The pairing an activity is recorded or reported for, in the user's scope (404 otherwise), with
+    both branches, the campaign and the counties (not the draw: ``pairing_get`` is the pairing page's)."""
+    return get_object_or_404(pairings_visible(user=user), pk=pk)
 
 
 # What recording an activity reads of its pairing: the dates that bound it and both sides' names
@@ -67,7 +69,7 @@ def my_pairings(*, user) -> QuerySet[Pairing]:
     if not user.branch_id:
         return Pairing.objects.none()
     return (
-        pairing_list(user=user)
+        pairings_visible(user=user)
         .filter(Q(helper_id=user.branch_id) | Q(partner_id=user.branch_id), status=PairingStatus.ACTIVE)
         .order_by("pk")
     )
@@ -289,7 +291,7 @@ def pairing_page(
     helper's code instead reads the whole county on every page (or, when PostgreSQL walks the
     code index, every branch coded before the county). Otherwise the order is the helper's code.
     """
-    scoped = pairing_list(user=user).filter(where).select_related(None).select_related("helper", "partner")
+    scoped = pairings_visible(user=user).filter(where).select_related(None).select_related("helper", "partner")
     scoped = scoped.only(*_PAGE_FIELDS)
     if region is None:
         return keyset_page(scoped, BY_HELPER_CODE, size=size, after=after, before=before)
@@ -319,7 +321,7 @@ def pairing_page(
 
 def scope_county(user) -> Region | None:
     """The county of county-level staff or leaders: all they see are its pairings, so their pages
-    are read from its side. Only a reading hint: the rows are still those of ``pairing_list``."""
+    are read from its side. Only a reading hint: the rows are still those of ``pairings_visible``."""
     region = user.region if user.role in REGION_SCOPED_ROLES and user.region_id else None
     return region if region is not None and region.level == RegionLevel.COUNTY else None
 
@@ -383,7 +385,7 @@ def compliance_pairings(*, user, county_id: int | None = None, year: int | None 
 
     The grid's pages read these through ``compliance_page``; this queryset is for whole-scope reads.
     """
-    qs = pairing_list(user=user).order_by("helper__code", "pk")
+    qs = pairings_visible(user=user).order_by("helper__code", "pk")
     if county_id:
         qs = qs.filter(Q(helper__county_id=county_id) | Q(partner__county_id=county_id))
     return qs.filter(_alive_in(year)) if year else qs
@@ -479,7 +481,7 @@ def task_list_get(*, user, pk: int) -> KeyTaskList:
 def task_list_pairings(*, task_list: KeyTaskList, user) -> QuerySet[Pairing]:
     """The active pairings that report on a list: in the list's region and in the user's scope."""
     return (
-        pairing_list(user=user)
+        pairings_visible(user=user)
         .filter(scope.region_pairing_q(task_list.region), status=PairingStatus.ACTIVE)
         .order_by("helper__code", "pk")
     )

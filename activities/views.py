@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from pairing import scope
 from pairing.choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES
 from pairing.keyset import Page, cursors, keyset_page, page_query
-from pairing.selectors import counties_visible, regions_visible
+from pairing.selectors.registry import counties_visible, regions_visible
 from twinning import files
 from twinning.params import id_or_none, query_choice, query_id, query_year
 from twinning.rows import choice_labels, url_prefix
@@ -236,7 +236,7 @@ def joint_activity_list(request):
 
 @login_required
 def joint_activity_create(request, pairing_pk: int):
-    pairing = selectors.pairing_get(user=request.user, pk=pairing_pk)
+    pairing = selectors.activity_pairing_get(user=request.user, pk=pairing_pk)
     _secretary_of(request.user, pairing)
     form = JointActivityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -362,7 +362,7 @@ def task_report(request, pk: int, pairing_pk: int):
     """A pairing's secretary reports on every item of a list, one small form per item."""
     user = request.user
     task_list = selectors.task_list_get(user=user, pk=pk)
-    pairing = selectors.pairing_get(user=user, pk=pairing_pk)
+    pairing = selectors.activity_pairing_get(user=user, pk=pairing_pk)
     if not selectors.task_list_pairings(task_list=task_list, user=user).filter(pk=pairing.pk).exists():
         raise Http404
     can_report = _is_secretary(user) and user.branch_id in (pairing.helper_id, pairing.partner_id)

@@ -17,7 +17,7 @@ from accounts.demo import DEMO_PASSWORD
 from pairing import scope
 from pairing.choices import Role
 from pairing.models import Branch, Pairing, PairingStatus
-from pairing.selectors import counties_visible
+from pairing.selectors.registry import counties_visible
 
 User = get_user_model()
 limit = int(os.environ.get("LOADTEST_SECRETARIES", "200"))

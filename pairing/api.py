@@ -16,10 +16,12 @@ from rest_framework.response import Response
 
 from twinning.api import BoundedIntegerField, CursorPage, IdFilter, ScopedPrimaryKeyRelatedField
 
-from . import scope, selectors, selectors_pairing
+from . import scope
 from .choices import Grade
 from .filters import BranchFilter
 from .models import Branch, BranchGrade, Pairing, PairingMethod, PairingStatus, Region, Unit
+from .selectors import pairings as pairing_selectors
+from .selectors import registry as registry_selectors
 from .services import registry as services
 
 
@@ -81,15 +83,15 @@ class BranchSerializer(serializers.ModelSerializer):
 
 
 def _counties(user) -> QuerySet[Region]:
-    return selectors.counties_visible(user=user)
+    return registry_selectors.counties_visible(user=user)
 
 
 def _townships(user) -> QuerySet[Region]:
-    return selectors.townships_visible(user=user)
+    return registry_selectors.townships_visible(user=user)
 
 
 def _units(user) -> QuerySet[Unit]:
-    return selectors.units_visible(user=user)
+    return registry_selectors.units_visible(user=user)
 
 
 class BranchWriteSerializer(serializers.ModelSerializer):
@@ -147,7 +149,7 @@ class BranchViewSet(
     queryset = Branch.objects.none()
 
     def get_queryset(self):
-        return selectors.branch_list(user=self.request.user)
+        return registry_selectors.branch_list(user=self.request.user)
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):
@@ -177,7 +179,7 @@ class BranchViewSet(
         return super().partial_update(request, *args, **kwargs)
 
     def _branch_response(self, pk: int, code: int) -> Response:
-        branch = selectors.branch_get(user=self.request.user, pk=pk)
+        branch = registry_selectors.branch_get(user=self.request.user, pk=pk)
         return Response(BranchSerializer(branch, context=self.get_serializer_context()).data, status=code)
 
 
@@ -292,7 +294,7 @@ class PairingViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         # The pairing list page's selector: a county user's pairings found through hashed id sets.
-        return selectors_pairing.pairing_list(user=self.request.user)
+        return pairing_selectors.pairing_list(user=self.request.user)
 
 
 def register(router) -> None:

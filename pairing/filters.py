@@ -14,9 +14,9 @@ from markupsafe import escape
 from twinning.memo import ProcessMemo
 from twinning.params import id_or_none
 
-from . import selectors
 from .choices import BranchKind, Grade, RegionLevel, UnitLevel
 from .models import Branch, Region
+from .selectors import registry as registry_selectors
 
 
 class BranchFilter(django_filters.FilterSet):
@@ -42,16 +42,19 @@ class BranchFilter(django_filters.FilterSet):
         county = id_or_none(county)
         # The fields validate one region by id, for which the level says all; the options (many
         # rows) are read down the tree as the selectors read them (``region_choices``).
-        regions = selectors.regions_visible(user=user)
+        regions = registry_selectors.regions_visible(user=user)
         townships = regions.filter(level=RegionLevel.TOWNSHIP)
         self.filters["county"].queryset = regions.filter(level=RegionLevel.COUNTY)
         self.filters["township"].queryset = townships if county is None else townships.filter(parent_id=county)
 
         def township_options():
-            options = selectors.townships_visible(user=user)
+            options = registry_selectors.townships_visible(user=user)
             return options if county is None else options.filter(parent_id=county)
 
-        self.region_choices = {"county": lambda: selectors.counties_visible(user=user), "township": township_options}
+        self.region_choices = {
+            "county": lambda: registry_selectors.counties_visible(user=user),
+            "township": township_options,
+        }
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -66,8 +69,8 @@ class BranchFilter(django_filters.FilterSet):
 
     def filter_grade(self, queryset, name, value):
         if value == "none":
-            return queryset.filter(~selectors.graded())
-        return queryset.filter(selectors.graded(grade=value))
+            return queryset.filter(~registry_selectors.graded())
+        return queryset.filter(registry_selectors.graded(grade=value))
 
     def filter_optimised(self, queryset, name, value):
         return queryset.filter(optimised=value == "yes")

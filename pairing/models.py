@@ -371,7 +371,7 @@ class Draw(FastChoiceDisplay, models.Model):
     """A confirmed strong-helps-weak draw (以强带弱、随机方式固定结对) for a county or the city level.
 
     ``inputs`` records the branches that took part with their grades and ``result`` the
-    pairs, so that anyone in scope can re-run :func:`pairing.draw.run_draw` from the
+    pairs, so that anyone in scope can re-run :func:`pairing.draw_algorithm.run_draw` from the
     inputs and seed and check that it gives the recorded result.
     """
 

@@ -19,8 +19,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .. import scope, selectors
+from .. import scope
 from ..models import Branch, BranchGrade, OptimisationRecord
+from ..selectors import registry as registry_selectors
 from . import columns as c
 
 SHEET_TITLE = "支部名册"
@@ -88,7 +89,7 @@ def _set_widths(sheet) -> None:
 
 
 def branch_row(branch, *, user) -> list:
-    """A branch as roster values. ``branch`` comes from ``selectors.branch_list`` (annotated)."""
+    """A branch as roster values. ``branch`` comes from ``registry_selectors.branch_list`` (annotated)."""
     phone = scope.phone_for(user, branch.secretary_phone, branch=branch) if user is not None else branch.secretary_phone
     return [
         branch.code,
@@ -107,8 +108,10 @@ def branch_row(branch, *, user) -> list:
 
 
 def city_branches(*, city) -> QuerySet[Branch]:
-    """All branches of a city for a system export (no user), annotated like ``selectors.branch_list``."""
-    grade = BranchGrade.objects.filter(branch=OuterRef("pk"), year=selectors.current_year()).values("grade")[:1]
+    """All branches of a city for a system export (no user), annotated like ``registry_selectors.branch_list``."""
+    grade = BranchGrade.objects.filter(branch=OuterRef("pk"), year=registry_selectors.current_year()).values("grade")[
+        :1
+    ]
     optimised = OptimisationRecord.objects.filter(branch=OuterRef("pk"), campaign__is_current=True)
     return (
         Branch.objects.filter(city=city)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from .. import draw as algorithm
+from .. import draw_algorithm as algorithm
 from .. import scope
 from ..choices import HELPER_KINDS, BranchKind, RegionLevel, UnitLevel
 from ..models import (

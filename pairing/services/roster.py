@@ -39,12 +39,13 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .. import scope, selectors
+from .. import scope
 from ..choices import OptimisationAction, RegionLevel, UnitLevel
 from ..models import Branch, BranchGrade, OptimisationRecord, Region, RosterImport, Unit, branch_place_errors
 from ..roster import bulk
 from ..roster import columns as c
 from ..roster.imports import RosterFileError, RosterRow, RowError, open_roster
+from ..selectors import registry as registry_selectors
 from . import registry
 
 logger = logging.getLogger(__name__)
@@ -136,8 +137,8 @@ class _Context:
         self.city = city
         self.county_scope = county_scope
         self.acting_user = acting_user
-        self.year = selectors.current_year()
-        self.campaign = selectors.current_optimisation_campaign(city_id=city.pk)
+        self.year = registry_selectors.current_year()
+        self.campaign = registry_selectors.current_optimisation_campaign(city_id=city.pk)
         counties = Region.objects.filter(parent=city, level=RegionLevel.COUNTY)
         self.counties = {r.name: r for r in counties}
         self.region_names = {r.pk: r.name for r in counties}

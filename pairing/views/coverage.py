@@ -8,8 +8,9 @@ from django.shortcuts import render
 
 from twinning.memo import ProcessMemo
 
-from .. import scope, selectors_pairing
+from .. import scope
 from ..choices import REGION_SCOPED_ROLES
+from ..selectors import coverage as coverage_selectors
 
 UNCOVERED_SHOWN = 200
 # Counting every branch of a city takes a few hundred ms at province scale, and the figures only
@@ -20,9 +21,9 @@ _figures = ProcessMemo(size=256, ttl=300)
 
 def _coverage_figures(user) -> dict:
     return {
-        "coverage": selectors_pairing.coverage(user=user),
-        "uncovered": list(selectors_pairing.uncovered_partners(user=user)[:UNCOVERED_SHOWN]),
-        "doubles": list(selectors_pairing.doubles(user=user)[:UNCOVERED_SHOWN]),
+        "coverage": coverage_selectors.coverage(user=user),
+        "uncovered": list(coverage_selectors.uncovered_partners(user=user)[:UNCOVERED_SHOWN]),
+        "doubles": list(coverage_selectors.doubles(user=user)[:UNCOVERED_SHOWN]),
     }
 
 
@@ -32,7 +33,7 @@ def coverage(request):
     if not (user.is_superuser or user.role in REGION_SCOPED_ROLES):
         raise PermissionDenied
     # The figures depend on the user only through the region scope (scope.branch_q for these roles).
-    key = (user.is_superuser, user.role, user.region_id, selectors_pairing.coverage_stamp())
+    key = (user.is_superuser, user.role, user.region_id, coverage_selectors.coverage_stamp())
     context = {
         **_figures.get(key, lambda: _coverage_figures(user)),
         "uncovered_shown": UNCOVERED_SHOWN,

@@ -20,9 +20,9 @@ from twinning import files
 from twinning.params import id_or_none
 from twinning.rows import choice_labels, url_prefix
 
-from .. import scope, selectors_pairing
+from .. import scope
 from ..filters import filter_fields
-from ..forms_pairing import (
+from ..forms.pairings import (
     AgreementForm,
     DissolveForm,
     DrawForm,
@@ -34,6 +34,9 @@ from ..forms_pairing import (
 )
 from ..keyset import Keyset, cursors, keyset_page, page_query
 from ..models import Branch, Pairing, PairingMethod, PairingStatus
+from ..selectors import coverage as coverage_selectors
+from ..selectors import draws as draw_selectors
+from ..selectors import pairings as pairing_selectors
 from ..services import draw as draw_services
 from ..services import pairings as services
 from .registry import _apply_validation_error, _choices_key, _count_label, manager_required
@@ -78,17 +81,17 @@ def _detail_forms(request, pairing: Pairing, bound: dict | None = None) -> dict:
 @login_required
 def pairing_list(request):
     """Pairings in scope, filtered, one keyset page at a time; rows are named tuples of the columns
-    shown (``selectors_pairing.pairing_rows``), drawn by Jinja2 without a method call per row."""
+    shown (``pairing_selectors.pairing_rows``), drawn by Jinja2 without a method call per row."""
     user = request.user
     form = PairingFilterForm(request.GET or None, user=user)
     filters = form.cleaned_data if form.is_valid() else {}
     page = keyset_page(
-        selectors_pairing.pairing_list(user=user, filters=filters),
-        Keyset(*selectors_pairing.PAIRING_LIST_ORDER),
+        pairing_selectors.pairing_list(user=user, filters=filters),
+        Keyset(*pairing_selectors.PAIRING_LIST_ORDER),
         size=PAGE_SIZE,
         count_cap=PAIRING_COUNT_CAP,
         rows_by_pk=True,
-        load=selectors_pairing.pairing_rows,
+        load=pairing_selectors.pairing_rows,
         **cursors(request.GET),
     )
     context = {
@@ -121,7 +124,7 @@ def _render_detail(request, pairing: Pairing, bound: dict | None = None, status:
         "can_manage": can_manage,
         "helper_phone": scope.phone_for(user, pairing.helper.secretary_phone, branch=pairing.helper),
         "partner_phone": scope.phone_for(user, pairing.partner.secretary_phone, branch=pairing.partner),
-        "history": selectors_pairing.pairing_history(pairing=pairing),
+        "history": pairing_selectors.pairing_history(pairing=pairing),
     }
     if can_manage and pairing.is_active:
         context.update(_detail_forms(request, pairing, bound))
@@ -130,14 +133,14 @@ def _render_detail(request, pairing: Pairing, bound: dict | None = None, status:
 
 @login_required
 def pairing_detail(request, pk: int):
-    pairing = selectors_pairing.pairing_get(user=request.user, pk=pk)
+    pairing = pairing_selectors.pairing_get(user=request.user, pk=pk)
     return _render_detail(request, pairing)
 
 
 @login_required
 def pairing_agreement(request, pk: int):
     """The signed agreement, served only to users who may see the pairing (never from /media/)."""
-    pairing = selectors_pairing.pairing_get(user=request.user, pk=pk)
+    pairing = pairing_selectors.pairing_get(user=request.user, pk=pk)
     # The file's type (and so the name's extension) comes from the stored name.
     return files.file_response(
         pairing.agreement, download_name=f"联建协议-{pairing.helper.code}-{pairing.partner.code}"
@@ -145,7 +148,7 @@ def pairing_agreement(request, pk: int):
 
 
 def _post_action(request, pk: int, form_name: str, form, call, success: str):
-    pairing = selectors_pairing.pairing_get(user=request.user, pk=pk)
+    pairing = pairing_selectors.pairing_get(user=request.user, pk=pk)
     if form.is_valid():
         try:
             result = call(pairing, form.cleaned_data)
@@ -174,7 +177,7 @@ def pairing_dissolve(request, pk: int):
 @require_POST
 @manager_required
 def pairing_repair(request, pk: int):
-    pairing = selectors_pairing.pairing_get(user=request.user, pk=pk)
+    pairing = pairing_selectors.pairing_get(user=request.user, pk=pk)
     return _post_action(
         request,
         pk,
@@ -192,7 +195,7 @@ def pairing_repair(request, pk: int):
 def pairing_swap(request, pk: int):
     def call(pairing, data):
         other = (
-            selectors_pairing.pairing_list(user=request.user)
+            pairing_selectors.pairing_list(user=request.user)
             .filter(partner__code=data["other_partner"].strip(), status=PairingStatus.ACTIVE, campaign=pairing.campaign)
             .first()
         )
@@ -235,7 +238,7 @@ def pairing_agreement_upload(request, pk: int):
 @require_POST
 @manager_required
 def pairing_double_approve(request, pk: int):
-    pairing = selectors_pairing.pairing_get(user=request.user, pk=pk)
+    pairing = pairing_selectors.pairing_get(user=request.user, pk=pk)
     try:
         services.pairing_double_approve(pairing=pairing, acting_user=request.user)
     except ValidationError as exc:
@@ -251,7 +254,7 @@ def pairing_create(request):
     partner = None
     partner_id = id_or_none(request.POST.get("partner") or request.GET.get("partner"))
     if partner_id:
-        partner = get_object_or_404(selectors_pairing.uncovered_partners(user=user), pk=partner_id)
+        partner = get_object_or_404(coverage_selectors.uncovered_partners(user=user), pk=partner_id)
     form = PairingCreateForm(request.POST or None, user=user, partner=partner)
     if request.method == "POST" and form.is_valid():
         try:
@@ -276,7 +279,7 @@ def my_pairing(request):
     if not user.branch_id:
         raise PermissionDenied
     rows = []
-    for pairing in selectors_pairing.my_pairings(user=user):
+    for pairing in pairing_selectors.pairings_of_own_branch(user=user):
         other = pairing.partner if pairing.helper_id == user.branch_id else pairing.helper
         rows.append(
             {"pairing": pairing, "other": other, "phone": scope.phone_for(user, other.secretary_phone, branch=other)}
@@ -359,24 +362,24 @@ def _result_rows(result: dict, inputs: dict, names: dict[str, str] | None = None
 
 @login_required
 def draw_list(request):
-    paginator = Paginator(selectors_pairing.draw_list(user=request.user), PAGE_SIZE)
+    paginator = Paginator(draw_selectors.draw_list(user=request.user), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "pairing/draw_list.html",
-        {"page_obj": page, "can_draw": bool(selectors_pairing.draw_regions(user=request.user))},
+        {"page_obj": page, "can_draw": bool(draw_selectors.draw_regions(user=request.user))},
     )
 
 
 @login_required
 def draw_detail(request, pk: int):
     """A recorded draw: its inputs, result, and the verification re-run (一致/不一致)."""
-    draw = selectors_pairing.draw_get(user=request.user, pk=pk)
+    draw = draw_selectors.draw_get(user=request.user, pk=pk)
     context = {
         "draw": draw,
         "verified": draw_services.draw_verify(draw=draw),
         "rows": _result_rows(
-            selectors_pairing.draw_result_visible(user=request.user, draw=draw),
+            draw_selectors.draw_result_visible(user=request.user, draw=draw),
             draw.inputs,
             page=request.GET.get("page"),
         ),

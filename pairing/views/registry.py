@@ -19,12 +19,14 @@ from twinning.memo import ProcessMemo
 from twinning.params import id_or_none, query_choice
 from twinning.rows import choice_labels, url_prefix
 
-from .. import scope, selectors, selectors_pairing
+from .. import scope
 from ..choices import REGION_SCOPED_ROLES, BranchKind, Grade, OptimisationAction, UnitLevel
 from ..filters import BranchFilter, filter_fields
-from ..forms import BranchForm, GradeBulkForm, OptimisationForm
+from ..forms.registry import BranchForm, GradeBulkForm, OptimisationForm
 from ..keyset import Keyset, cursors, keyset_page, page_query
 from ..models import PairingMethod, PairingStatus
+from ..selectors import pairings as pairing_selectors
+from ..selectors import registry as registry_selectors
 from ..services import registry as services
 
 # The orders the branch list offers, each a keyset over an index (code is unique, name is indexed).
@@ -77,14 +79,14 @@ def _sort_links(params, sort: str) -> dict[str, dict]:
 def branch_list(request):
     """The registry in scope, filtered, one keyset page at a time (docs/pairing.md, "Lists").
 
-    The rows are named tuples of the columns shown (``selectors.branch_rows``) and the template is
+    The rows are named tuples of the columns shown (``registry_selectors.branch_rows``) and the template is
     Jinja2's: no model instance, method call or URL reversal per row.
     """
     user = request.user
     # Bound only when a filter is given: a cursor or a sort alone needs no form validated.
     filtering = any(name in BranchFilter.base_filters for name in request.GET)
     branch_filter = BranchFilter(
-        request.GET if filtering else None, queryset=selectors.branch_list(user=user), user=user
+        request.GET if filtering else None, queryset=registry_selectors.branch_list(user=user), user=user
     )
     sort = query_choice(request, "sort", list(BRANCH_SORTS), label=_("排序"), default="code")
     page = keyset_page(
@@ -93,7 +95,7 @@ def branch_list(request):
         size=settings.BRANCH_LIST_PAGE_SIZE,
         count_cap=BRANCH_COUNT_CAP,
         rows_by_pk=True,
-        load=selectors.branch_rows,
+        load=registry_selectors.branch_rows,
         **cursors(request.GET),
     )
     can_manage = scope.can_manage(user)
@@ -115,7 +117,7 @@ def branch_list(request):
         "can_manage": can_manage,
         "show_filters": show_filters,
         # What the bulk grading form shows, without building the form (its branch field's queryset)
-        "grade_year": selectors.current_year(),
+        "grade_year": registry_selectors.current_year(),
         "grade_choices": GradeBulkForm.base_fields["grade"].choices,
         # /branches/<pk>/ without a reverse() per row (test_branch_rows_link_to_their_pages)
         "branch_url": url_prefix("pairing:branch_detail"),
@@ -151,20 +153,20 @@ def _count_label(page, labels) -> str:
 def branch_detail(request, pk: int):
     """A branch, its pairings, grades, optimisation records and (for staff) its changes; drawn by Jinja2."""
     user = request.user
-    found = selectors.branch_page(user=user, pk=pk)
+    found = registry_selectors.branch_page(user=user, pk=pk)
     branch = found["branch"]
     can_manage = scope.can_manage(user)
     context = {
         **found,
         "phone": scope.phone_for(user, branch.secretary_phone, branch=branch),
         "current_grade_label": Grade(branch.current_grade).label if branch.current_grade else "",
-        "pairings": selectors_pairing.branch_pairing_rows(user=user, branch=branch),
+        "pairings": pairing_selectors.branch_pairing_rows(user=user, branch=branch),
         "pairing_url": url_prefix("pairing:pairing_detail"),
         "methods": choice_labels(PairingMethod.choices),
         "grade_labels": choice_labels(Grade.choices),
         "actions": choice_labels(OptimisationAction.choices),
         "active": PairingStatus.ACTIVE,
-        "history": selectors.branch_history(branch=branch) if can_manage else None,
+        "history": registry_selectors.branch_history(branch=branch) if can_manage else None,
         "can_manage": can_manage,
         "optimisation_form": _optimisation_form_fields(branch) if can_manage else None,
     }
@@ -178,7 +180,7 @@ _optimisation_forms = ProcessMemo(size=256, ttl=3600)
 
 
 def _optimisation_form_fields(branch) -> str:
-    campaigns = selectors.optimisation_campaigns(city_id=branch.city_id)
+    campaigns = registry_selectors.optimisation_campaigns(city_id=branch.city_id)
 
     def draw() -> str:
         form = OptimisationForm(branch=branch)
@@ -205,11 +207,11 @@ def branch_create(request):
 
 @manager_required
 def branch_update(request, pk: int):
-    branch = selectors.branch_get(user=request.user, pk=pk)
+    branch = registry_selectors.branch_get(user=request.user, pk=pk)
     form = BranchForm(request.POST or None, instance=branch, user=request.user)
     if request.method == "POST" and form.is_valid():
         # ModelForm validation writes into the instance; reload so the service sees before → after.
-        original = selectors.branch_get(user=request.user, pk=pk)
+        original = registry_selectors.branch_get(user=request.user, pk=pk)
         try:
             services.branch_update(branch=original, acting_user=request.user, data=form.cleaned_data)
         except ValidationError as exc:
@@ -252,7 +254,7 @@ def branch_grade_bulk(request):
 @require_POST
 @manager_required
 def branch_optimisation_add(request, pk: int):
-    branch = selectors.branch_get(user=request.user, pk=pk)
+    branch = registry_selectors.branch_get(user=request.user, pk=pk)
     form = OptimisationForm(request.POST, branch=branch)
     if form.is_valid():
         try:

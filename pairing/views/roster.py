@@ -15,11 +15,12 @@ from django.views.decorators.http import require_POST
 
 from twinning import files
 
-from .. import selectors, selectors_roster
 from ..filters import BranchFilter
-from ..forms_roster import RosterUploadForm
+from ..forms.roster import RosterUploadForm
 from ..roster import exports
 from ..roster.imports import MAX_UPLOAD_BYTES
+from ..selectors import registry as registry_selectors
+from ..selectors import roster as roster_selectors
 from ..services import roster as services
 from .registry import manager_required
 
@@ -37,7 +38,7 @@ def _xlsx_response(fileobj, filename: str):
 
 @manager_required
 def roster_template(request):
-    counties = [r.name for r in selectors.counties_visible(user=request.user)]
+    counties = [r.name for r in registry_selectors.counties_visible(user=request.user)]
     target = tempfile.SpooledTemporaryFile(max_size=5 * 1024 * 1024)
     exports.roster_template(county_names=counties, target=target)
     return _xlsx_response(target, _("支部名册模板.xlsx"))
@@ -47,7 +48,7 @@ def roster_template(request):
 def roster_export(request):
     """The branch list as the user filtered it, in the import format; phones masked as on the page."""
     user = request.user
-    branch_filter = BranchFilter(request.GET or None, queryset=selectors.branch_list(user=user), user=user)
+    branch_filter = BranchFilter(request.GET or None, queryset=registry_selectors.branch_list(user=user), user=user)
     target = tempfile.SpooledTemporaryFile(max_size=10 * 1024 * 1024)
     exports.roster_export(branch_filter.qs.iterator(chunk_size=2000), user=user, target=target)
     filename = _("支部名册-%(date)s.xlsx") % {"date": timezone.localdate().strftime("%Y%m%d")}
@@ -81,7 +82,7 @@ def _render_preview(request, result, *, filename: str, token: str | None):
 
 
 def _render_upload(request, form, *, status: int = 200, **context):
-    runs = selectors_roster.roster_imports(user=request.user)[:RECENT_RUNS]
+    runs = roster_selectors.roster_imports(user=request.user)[:RECENT_RUNS]
     return render(request, "pairing/roster/upload.html", {"form": form, "runs": runs, **context}, status=status)
 
 
@@ -134,7 +135,7 @@ def roster_confirm(request):
 @manager_required
 def roster_import_detail(request, pk: int):
     """A run's status while it runs (the page refreshes itself), then its counts or why nothing was imported."""
-    run = get_object_or_404(selectors_roster.roster_imports(user=request.user), pk=pk)
+    run = get_object_or_404(roster_selectors.roster_imports(user=request.user), pk=pk)
     if request.headers.get("accept", "").startswith("application/json"):
         return JsonResponse({"status": run.status, "percent": run.percent, "error": run.error})
     summary = _("名册已导入：新建 %(created)d 个，更新 %(updated)d 个，未变 %(unchanged)d 个。") % {

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from pairing.choices import Grade
-from pairing.selectors_pairing import coverage_rate
+from pairing.selectors.coverage import coverage_rate
 from pairing.services import pairings as services
 from tests.factories import PASSWORD, BranchFactory, UserFactory
 
@@ -135,7 +135,7 @@ def _live(user):
 
 
 def test_grouped_coverage_equals_the_branch_by_branch_count(world):
-    from pairing import selectors_pairing
+    from pairing.selectors import coverage as coverage_selectors
 
     community = central_community(world.city, world.other_county)
     city_helper = graded(BranchFactory(city=world.city), Grade.GOOD)
@@ -144,7 +144,7 @@ def test_grouped_coverage_equals_the_branch_by_branch_count(world):
     partner(world.other_county)
     helper(world.other_county, Grade.GOOD)
     for viewer in (user, staff(world.county), staff(world.other_county)):
-        got, want = selectors_pairing.coverage(user=viewer), _live(viewer)
+        got, want = coverage_selectors.coverage(user=viewer), _live(viewer)
         assert {r.region.pk: [r.partners, r.paired, r.helpers, r.helpers_engaged] for r in got["rows"]} == want["rows"]
         t = got["total"]
         assert (t.partners, t.paired, t.helpers, t.helpers_engaged) == want["total"]

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pairing.choices import GRADE_STRENGTH, Grade
-from pairing.draw import DrawResult, UngradedError, run_draw
+from pairing.draw_algorithm import DrawResult, UngradedError, run_draw
 
 G, M, W = Grade.GOOD.value, Grade.MEDIUM.value, Grade.WEAK.value
 STRENGTH = {g.value: s for g, s in GRADE_STRENGTH.items()}

@@ -10,11 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from pairing import selectors
 from pairing.choices import Grade, RegionLevel, UnitLevel
 from pairing.models import Branch, BranchGrade, OptimisationRecord, Region, Unit
 from pairing.roster.columns import HEADERS
 from pairing.roster.exports import city_branches, roster_export
+from pairing.selectors import registry as registry_selectors
 from pairing.services.roster import roster_import
 from tests.factories import (
     BranchFactory,
@@ -58,7 +58,7 @@ def test_sample_roster_imports_then_reimports_unchanged(world):  # noqa: F811
     assert result.ok and result.committed, messages(result)[:5]
     assert (result.created, result.updated, result.unchanged) == (350, 0, 0)
     assert Branch.objects.count() == 350
-    assert BranchGrade.objects.filter(year=selectors.current_year()).count() == 350
+    assert BranchGrade.objects.filter(year=registry_selectors.current_year()).count() == 350
     assert OptimisationRecord.objects.filter(campaign=world.campaign).count() == 335
 
     with open(SAMPLE, "rb") as fileobj:
@@ -102,7 +102,11 @@ def test_import_creates_townships_units_grades_and_optimisation_with_history(wor
     assert (city_unit.level, city_unit.county) == (UnitLevel.CITY, None)
     assert Branch.objects.get(code="S0001").county is None
     grade = BranchGrade.objects.get(branch=village)
-    assert (grade.grade, grade.year, grade.graded_by) == (Grade.GOOD, selectors.current_year(), world.staff_city)
+    assert (grade.grade, grade.year, grade.graded_by) == (
+        Grade.GOOD,
+        registry_selectors.current_year(),
+        world.staff_city,
+    )
     assert not BranchGrade.objects.filter(branch__code="C0002").exists()
     record = OptimisationRecord.objects.get(branch=village)
     assert (record.campaign, record.action, record.note) == (world.campaign, "other", "名册导入")
@@ -301,7 +305,9 @@ def _round_trip_world(world):  # noqa: F811
 def test_export_then_import_changes_nothing(world):  # noqa: F811
     _round_trip_world(world)
     buffer = io.BytesIO()
-    assert roster_export(selectors.branch_list(user=world.staff_city), user=world.staff_city, target=buffer) == 6
+    assert (
+        roster_export(registry_selectors.branch_list(user=world.staff_city), user=world.staff_city, target=buffer) == 6
+    )
     buffer.seek(0)
     history_before = Branch.history.count()
 
@@ -330,7 +336,7 @@ def test_export_by_a_leader_masks_phones(world):  # noqa: F811
     BranchFactory(code="C0001", county=world.shangcheng, secretary_phone="13812345678")
     buffer = io.BytesIO()
 
-    roster_export(selectors.branch_list(user=world.leader), user=world.leader, target=buffer)
+    roster_export(registry_selectors.branch_list(user=world.leader), user=world.leader, target=buffer)
 
     buffer.seek(0)
     values = [c.value for c in load_workbook(buffer).active[2]]

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from pairing import scope
 from pairing.models import Branch, Pairing, Region
-from pairing.selectors import branch_list
+from pairing.selectors.registry import branch_list
 from tests.factories import PASSWORD, BranchFactory, PairingFactory, PartnerBranchFactory, RegionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from . import scope
-from .choices import HELPER_KINDS, PARTNER_KINDS, RegionLevel
-from .models import Branch, BranchGrade, OptimisationCampaign, OptimisationRecord, Pairing, Region, Unit
+from .. import scope
+from ..choices import HELPER_KINDS, PARTNER_KINDS, RegionLevel
+from ..models import Branch, BranchGrade, OptimisationCampaign, OptimisationRecord, Region, Unit
 
 
 def current_year() -> int:
@@ -245,11 +245,4 @@ def scope_summary(*, user, year: int | None = None) -> dict:
         partners=Count("pk", filter=Q(kind__in=PARTNER_KINDS)),
         graded=Count("pk", filter=Q(graded)),
         optimised=Count("pk", filter=Q(optimised)),
-    )
-
-
-def pairing_list(*, user) -> QuerySet[Pairing]:
-    """Pairings the user may see, with both branches and the campaign loaded."""
-    return Pairing.objects.filter(scope.pairing_q(user)).select_related(
-        "helper", "partner", "campaign", "helper__county", "partner__county"
     )

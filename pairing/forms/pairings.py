@@ -9,8 +9,11 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors, selectors_pairing
-from .models import Branch, PairingMethod, PairingStatus
+from ..models import Branch, PairingMethod, PairingStatus
+from ..selectors import coverage as coverage_selectors
+from ..selectors import draws as draw_selectors
+from ..selectors import pairings as pairing_selectors
+from ..selectors import registry as registry_selectors
 
 SEED_MAX = 10**9
 
@@ -40,7 +43,7 @@ class PairingFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["county"].queryset = selectors.counties_visible(user=user)
+        self.fields["county"].queryset = registry_selectors.counties_visible(user=user)
 
 
 class DrawForm(forms.Form):
@@ -51,7 +54,7 @@ class DrawForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.regions = {str(r.pk): r for r in selectors_pairing.draw_regions(user=user)}
+        self.regions = {str(r.pk): r for r in draw_selectors.draw_regions(user=user)}
         self.fields["region"].choices = [
             (pk, _("%(name)s（市直单位联中心城区社区）") % {"name": r.name} if r.level == "city" else r.name)
             for pk, r in self.regions.items()
@@ -71,8 +74,8 @@ class PairingCreateForm(forms.Form):
 
     def __init__(self, *args, user, partner: Branch | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = selectors_pairing.uncovered_partners(user=user)
-        self.fields["helper"].queryset = selectors_pairing.helpers_for(user=user, partner=partner)
+        self.fields["partner"].queryset = coverage_selectors.uncovered_partners(user=user)
+        self.fields["helper"].queryset = pairing_selectors.helpers_for(user=user, partner=partner)
         self.fields["helper"].label_from_instance = lambda b: f"{b.name}（{b.code}）"
         self.fields["partner"].label_from_instance = lambda b: f"{b.name}（{b.code}）"
         if partner is not None:
@@ -95,7 +98,7 @@ class RepairForm(forms.Form):
 
     def __init__(self, *args, user, pairing, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["helper"].queryset = selectors_pairing.helpers_for(user=user, partner=pairing.partner).exclude(
+        self.fields["helper"].queryset = pairing_selectors.helpers_for(user=user, partner=pairing.partner).exclude(
             pk=pairing.helper_id
         )
         self.fields["helper"].label_from_instance = lambda b: f"{b.name}（{b.code}）"

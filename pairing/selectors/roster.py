@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from . import scope
-from .models import RosterImport
+from .. import scope
+from ..models import RosterImport
 
 
 def roster_imports(*, user) -> QuerySet[RosterImport]:

@@ -8,9 +8,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
-from .choices import Grade, OptimisationAction
-from .models import Branch, OptimisationCampaign
+from ..choices import Grade, OptimisationAction
+from ..models import Branch, OptimisationCampaign
+from ..selectors import registry as registry_selectors
 
 
 class BranchForm(forms.ModelForm):
@@ -34,10 +34,10 @@ class BranchForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["county"].queryset = selectors.counties_visible(user=user)
-        self.fields["township"].queryset = selectors.townships_visible(user=user)
+        self.fields["county"].queryset = registry_selectors.counties_visible(user=user)
+        self.fields["township"].queryset = registry_selectors.townships_visible(user=user)
         self.fields["township"].label_from_instance = lambda r: f"{r.parent.name} · {r.name}"
-        self.fields["unit"].queryset = selectors.units_visible(user=user)
+        self.fields["unit"].queryset = registry_selectors.units_visible(user=user)
         if user.region and user.region.level == "county":
             self.fields["county"].required = True
             self.fields["county"].empty_label = None
@@ -71,9 +71,9 @@ class GradeBulkForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["branches"].queryset = selectors.branch_list(user=user)
+        self.fields["branches"].queryset = registry_selectors.branch_list(user=user)
         self.fields["branches"].error_messages["required"] = _("请至少勾选一个支部。")
-        self.fields["year"].initial = selectors.current_year()
+        self.fields["year"].initial = registry_selectors.current_year()
 
     def clean_year(self):
         year = self.cleaned_data["year"]
@@ -91,7 +91,7 @@ class OptimisationForm(forms.Form):
     def __init__(self, *args, branch: Branch, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = OptimisationCampaign.objects.filter(city_id=branch.city_id)
-        self.fields["campaign"].initial = selectors.current_optimisation_campaign(city_id=branch.city_id)
+        self.fields["campaign"].initial = registry_selectors.current_optimisation_campaign(city_id=branch.city_id)
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Row(Column("campaign", css_class="col-md-6"), Column("action", css_class="col-md-6")),
