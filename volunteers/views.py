@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from pairing.choices import HELPER_KINDS, REGION_SCOPED_ROLES, Role
 from twinning import files
 from twinning.params import query_year
+from twinning.views import apply_validation_error
 
 from . import selectors, services
 from .choices import MEMBER_QUARTER_TARGET_HOURS, HourStatus, OpenClosed, RegistrationStatus, WishStatus
@@ -35,14 +36,6 @@ from .forms import (
 from .models import Claim, Project, Registration, Whistle, WhistleResponse, Wish
 
 PAGE_SIZE = 30
-
-
-def _apply_error(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _flash_error(request, exc: ValidationError) -> None:
@@ -116,7 +109,7 @@ def register_member(request):
         try:
             services.registration_member_create(member=user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("报到已提交，等待社区审核。"))
             return redirect("volunteers:my_record")
@@ -136,7 +129,7 @@ def register_unit(request):
         try:
             services.registration_unit_create(acting_user=user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("单位报到已提交，等待社区审核。"))
             return redirect("volunteers:unit_detail", pk=user.branch_id)
@@ -204,7 +197,7 @@ def project_create(request, community_pk: int):
         try:
             project = services.project_create(acting_user=request.user, community=community, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("已发布服务项目。"))
             return redirect(project)
@@ -296,7 +289,7 @@ def wish_create(request, community_pk: int):
         try:
             wish = services.wish_create(acting_user=request.user, community=community, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("已录入微心愿。"))
             return redirect(wish)
@@ -343,7 +336,7 @@ def wish_fulfil(request, pk: int):
         try:
             services.wish_fulfil(wish=wish, member=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("已提交圆梦情况，等待社区确认。"))
             return redirect(wish)
@@ -382,7 +375,7 @@ def whistle_create(request, community_pk: int):
         try:
             whistle = services.whistle_create(acting_user=request.user, community=community, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("已吹哨，已通知本社区报到的单位和党员。"))
             return redirect(whistle)
@@ -464,7 +457,7 @@ def hours_create(request):
         try:
             services.hours_record(member=user, **{kind: target}, **data)
         except ValidationError as exc:
-            _apply_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("已提交志愿服务时长，等待社区审核。"))
             return redirect("volunteers:my_record")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from twinning import files
+from twinning.views import manager_required
 
 from .. import selectors, selectors_roster
 from ..filters import BranchFilter
@@ -21,7 +22,6 @@ from ..forms_roster import RosterUploadForm
 from ..roster import exports
 from ..roster.imports import MAX_UPLOAD_BYTES
 from ..services import roster as services
-from .registry import manager_required
 
 SESSION_KEY = "roster_uploads"
 # Multipart overhead allowed on top of the file itself before the body is refused unread.
