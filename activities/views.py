@@ -14,14 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pairing import scope
-from pairing.choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES
 from pairing.keyset import Page, cursors, keyset_page, page_query
-from pairing.selectors.registry import counties_visible, regions_visible
 from twinning import files
 from twinning.params import id_or_none, query_choice, query_id, query_year
 from twinning.rows import choice_labels, url_prefix
+from twinning.views import apply_validation_error, manager_required
 
-from . import selectors, services
+from . import perms, selectors, services
 from .choices import ThemeDayStatus
 from .forms import (
     JointActivityForm,
@@ -40,24 +39,12 @@ GRID_PAGE_SIZE = 100
 WIDGETS = Jinja2Widgets()
 
 
-def _is_secretary(user) -> bool:
-    return user.role in BRANCH_SCOPED_ROLES and bool(user.branch_id)
-
-
 def _secretary_of(user, pairing):
     """403 unless the user is a secretary of one side of this (already scope-checked) pairing."""
     try:
         return services.secretary_side(user=user, pairing=pairing)
     except PermissionDenied:
         raise PermissionDenied from None
-
-
-def _apply_validation_error(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _paged(context: dict, request) -> dict:
@@ -92,10 +79,10 @@ def index(request):
         "statuses": statuses,
         "status_labels": dict(statuses),
         "detail_url": url_prefix("activities:theme_day_detail"),
-        "my_pairings": selectors.my_pairing_rows(user=user, pairings=pairings) if _is_secretary(user) else [],
+        "my_pairings": selectors.my_pairing_rows(user=user, pairings=pairings) if perms.is_secretary(user) else [],
         "to_confirm": selectors.theme_days_to_confirm_rows(user=user, pairings=pairings),
-        "is_secretary": _is_secretary(user),
-        "can_see_grid": user.role in REGION_SCOPED_ROLES or user.is_superuser or _is_secretary(user),
+        "is_secretary": perms.is_secretary(user),
+        "can_see_grid": perms.can_see_compliance(user),
     }
     return render(request, "activities/index.html", _paged(context, request))
 
@@ -121,7 +108,7 @@ def theme_day_create(request, pairing_pk: int):
                 attachments=data["attachments"],
             )
         except ValidationError as exc:
-            _apply_validation_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("主题党日已记录，等待结对方确认。"))
             return redirect(theme_day)
@@ -132,16 +119,13 @@ def theme_day_create(request, pairing_pk: int):
 def theme_day_detail(request, pk: int):
     user = request.user
     theme_day = selectors.theme_day_get_for_page(user=user, pk=pk)
-    mine = _is_secretary(user) and user.branch_id in (theme_day.pairing.helper_id, theme_day.pairing.partner_id)
     photos, attachments = selectors.theme_day_files(theme_day=theme_day)
     context = {
         "theme_day": theme_day,
         "photos": photos,
         "attachments": attachments,
-        "can_edit": mine and user.branch_id == theme_day.recorded_by_branch_id,
-        "can_review": mine
-        and user.branch_id != theme_day.recorded_by_branch_id
-        and theme_day.status == ThemeDayStatus.PENDING,
+        "can_edit": perms.theme_day_can_edit(user, theme_day),
+        "can_review": perms.theme_day_can_review(user, theme_day),
         "history": selectors.theme_day_history(theme_day=theme_day),
         "status_labels": choice_labels(ThemeDayStatus.choices),
     }
@@ -151,8 +135,7 @@ def theme_day_detail(request, pk: int):
 @login_required
 def theme_day_update(request, pk: int):
     theme_day = selectors.theme_day_get(user=request.user, pk=pk)
-    side = _secretary_of(request.user, theme_day.pairing)
-    if side.pk != theme_day.recorded_by_branch_id:
+    if not perms.theme_day_can_edit(request.user, theme_day):
         raise PermissionDenied
     initial = {f: getattr(theme_day, f) for f in services.THEME_DAY_FIELDS}
     form = ThemeDayForm(
@@ -166,7 +149,7 @@ def theme_day_update(request, pk: int):
                 theme_day=theme_day, acting_user=request.user, data=data, photos=photos, attachments=attachments
             )
         except ValidationError as exc:
-            _apply_validation_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("已保存修改，需结对方重新确认。"))
             return redirect(theme_day)
@@ -229,7 +212,7 @@ def theme_day_attachment(request, pk: int):
 def joint_activity_list(request):
     activities = selectors.joint_activity_list(user=request.user)
     page = keyset_page(activities, selectors.NEWEST_FIRST, size=PAGE_SIZE, **cursors(request.GET))
-    my_pairings = selectors.my_pairings(user=request.user) if _is_secretary(request.user) else []
+    my_pairings = selectors.my_pairings(user=request.user) if perms.is_secretary(request.user) else []
     context = {"page": page, "my_pairings": my_pairings}
     return render(request, "activities/joint_activity_list.html", _paged(context, request))
 
@@ -243,7 +226,7 @@ def joint_activity_create(request, pairing_pk: int):
         try:
             services.joint_activity_record(pairing=pairing, acting_user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_validation_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("已记录联建活动。"))
             return redirect("activities:joint_activity_list")
@@ -258,7 +241,7 @@ def compliance(request):
     user = request.user
     today = timezone.localdate()
     year = query_year(request, label=_("年度"))
-    counties = list(counties_visible(user=user)) if user.role in REGION_SCOPED_ROLES or user.is_superuser else None
+    counties = selectors.compliance_counties(user=user)
     county_id = query_id(request, "county", label=_("县区")) if counties is not None else None
     county = next((c for c in counties if c.pk == county_id), None) if county_id else None
     if county_id and county is None:  # not a county the user sees: nothing, rather than all
@@ -287,28 +270,17 @@ def compliance(request):
 
 @login_required
 def task_list_index(request):
-    lists = selectors.task_list_list(user=request.user).order_by("-year", "-half", "region__path")
-    page = Paginator(lists, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.task_list_index(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request, "activities/task_list_index.html", {"page": page, "can_manage": scope.can_manage(request.user)}
+        request,
+        "activities/task_list_index.html",
+        _paged({"page": page, "can_manage": scope.can_manage(request.user)}, request),
     )
 
 
-def _manager_required(view):
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not scope.can_manage(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    return wrapped
-
-
-@_manager_required
+@manager_required
 def task_list_create(request):
-    regions = regions_visible(user=request.user).filter(level__in=["city", "county"]).order_by("path")
-    form = KeyTaskListForm(request.POST or None, regions=regions)
+    form = KeyTaskListForm(request.POST or None, regions=selectors.task_list_regions(user=request.user))
     formset = KeyTaskItemFormSet(request.POST or None, prefix="items")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
@@ -316,7 +288,7 @@ def task_list_create(request):
                 acting_user=request.user, tasks=[f for f in formset.cleaned_data if f], **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_validation_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("已发布重点任务清单。"))
             return redirect(task_list)
@@ -338,15 +310,13 @@ def task_list_detail(request, pk: int):
         "rows": rows,
         "page": page,
         "can_manage": scope.can_manage(user),
-        "my_pairings": [p for p in page.rows if user.branch_id in (p.helper_id, p.partner_id)]
-        if _is_secretary(user)
-        else [],
+        "my_pairings": [p for p in page.rows if perms.is_secretary_of(user, p)],
     }
     return render(request, "activities/task_list_detail.html", _paged(context, request))
 
 
 @require_POST
-@_manager_required
+@manager_required
 def task_list_carry_over(request, pk: int):
     task_list = selectors.task_list_get(user=request.user, pk=pk)
     pairings = selectors.task_list_pairing_ids(task_list=task_list, user=request.user)
@@ -363,9 +333,9 @@ def task_report(request, pk: int, pairing_pk: int):
     user = request.user
     task_list = selectors.task_list_get(user=user, pk=pk)
     pairing = selectors.activity_pairing_get(user=user, pk=pairing_pk)
-    if not selectors.task_list_pairings(task_list=task_list, user=user).filter(pk=pairing.pk).exists():
+    if not selectors.task_list_includes(task_list=task_list, user=user, pairing=pairing):
         raise Http404
-    can_report = _is_secretary(user) and user.branch_id in (pairing.helper_id, pairing.partner_id)
+    can_report = perms.is_secretary_of(user, pairing)
     entries = selectors.reports_for_pairing(task_list=task_list, pairing=pairing)
     forms_by_task = {}
     for entry in entries:
@@ -388,7 +358,7 @@ def task_report(request, pk: int, pairing_pk: int):
                     task=entry["task"], pairing=pairing, acting_user=user, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _apply_validation_error(form, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, _("已保存“%(task)s”的进展。") % {"task": entry["task"].title})
                 return redirect("activities:task_report", pk=task_list.pk, pairing_pk=pairing.pk)

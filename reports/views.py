@@ -23,6 +23,7 @@ from pairing.models import Region
 from twinning import files
 from twinning.memo import ProcessMemo
 from twinning.params import id_or_none, query_date, query_id, query_text
+from twinning.views import access_required
 
 from .forms import AssessmentExportForm, AssessmentWeightsForm, ThresholdFormSet
 from .models import Metric
@@ -44,16 +45,7 @@ from .services.runs import QueueUnavailable, report_run_start
 from .services.thresholds import thresholds_save
 from .workbook import WEIGHT_LABELS
 
-
-def dashboard_required(view):
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not scope.sees_region(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__, wrapped.__doc__ = view.__name__, view.__doc__
-    return wrapped
+dashboard_required = access_required(scope.sees_region)
 
 
 def _cards(figures: dict, bands: dict) -> list[dict]:

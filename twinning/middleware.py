@@ -6,7 +6,9 @@
   ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` fields or ``DATA_UPLOAD_MAX_NUMBER_FILES`` files (400) is
   parsed here, before the CSRF check would parse it, so the answer is a Chinese page (or JSON
   under /api/) rather than Django's bare "Bad Request".
-- A view that could not hand a job to the task queue (Redis down) answers 503 "任务队列暂时不可用".
+- A queue error that escapes a view (Redis down) answers 503 "任务队列暂时不可用": the catch-all
+  behind ``twinning.queue.enqueue_on_commit``, through which every service queues its jobs and which
+  records and shows the same message on the page that asked.
 """
 
 from __future__ import annotations
@@ -16,11 +18,8 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as BrokerUnavailable
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
-QUEUE_ERRORS = (BrokerUnavailable, RedisConnectionError, RedisTimeoutError)
+from .queue import QUEUE_ERRORS, queue_unavailable_message
 
 
 def _content_length(request) -> int:
@@ -91,5 +90,5 @@ class RequestLimitsMiddleware:
         if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
             return _too_many(request)
         if isinstance(exception, QUEUE_ERRORS):
-            return error_page(request, 503, _("任务队列暂时不可用，请稍后再试。"))
+            return error_page(request, 503, queue_unavailable_message())
         return None

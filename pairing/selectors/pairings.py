@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from twinning.history import history_changes
+
 from .. import scope
 from ..choices import HELPER_KINDS, REGION_SCOPED_ROLES, RegionLevel, UnitLevel
 from ..models import Branch, Pairing, PairingStatus
@@ -82,25 +84,11 @@ def pairing_get(*, user, pk: int) -> Pairing:
 def pairing_history(*, pairing: Pairing, limit: int = 50) -> list[dict]:
     """The changes to a pairing, newest first, each with its field changes (before → after) and reason."""
     records = list(pairing.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
-    fields = {f.name: f for f in Pairing._meta.fields} | {f.attname: f for f in Pairing._meta.fields}
-
-    def shown(name, value):
-        choices = dict(fields[name].flatchoices) if name in fields and fields[name].choices else {}
-        return choices.get(value, value)
-
     entries = []
     for newer, older in zip(records, [*records[1:], None], strict=False):
         changes = []
         if older is not None:
-            delta = newer.diff_against(older, excluded_fields=["double_approved_by"])
-            changes = [
-                {
-                    "field": fields[c.field].verbose_name if c.field in fields else c.field,
-                    "old": shown(c.field, c.old),
-                    "new": shown(c.field, c.new),
-                }
-                for c in delta.changes
-            ]
+            changes = history_changes(newer, older, excluded_fields=["double_approved_by"], choice_labels=True)
         entries.append({"record": newer, "changes": changes})
     return entries[:limit]
 

@@ -39,6 +39,8 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from twinning.queue import enqueue_on_commit
+
 from .. import scope
 from ..choices import OptimisationAction, RegionLevel, UnitLevel
 from ..models import Branch, BranchGrade, OptimisationRecord, Region, RosterImport, Unit, branch_place_errors
@@ -580,6 +582,8 @@ def roster_import_start(*, token: str, filename: str, total: int, acting_user) -
 
     When the queue cannot take the job the run fails at once, saying so, and the upload is deleted.
     """
+    from ..tasks import import_roster
+
     city, county_scope = _import_scope(acting_user, None)
     with transaction.atomic():
         run = RosterImport.objects.create(
@@ -589,22 +593,15 @@ def roster_import_start(*, token: str, filename: str, total: int, acting_user) -
             upload=token,
             total=total,
         )
-        transaction.on_commit(lambda: _enqueue_import(run, language=translation.get_language()))
+        enqueue_on_commit(
+            import_roster,
+            run_id=run.pk,
+            language=translation.get_language(),
+            on_unavailable=lambda message: _finish(run, status=RosterImport.Status.FAILED, error=message),
+            raise_unavailable=False,
+        )
     run.refresh_from_db()
     return run
-
-
-def _enqueue_import(run: RosterImport, *, language: str | None) -> None:
-    from kombu.exceptions import OperationalError as BrokerUnavailable
-
-    from ..tasks import import_roster
-
-    try:
-        # ignore_result: the page follows the run row; subscribing to a result would wait on a dead Redis.
-        import_roster.apply_async(kwargs={"run_id": run.pk, "language": language}, ignore_result=True)
-    except BrokerUnavailable:
-        logger.warning("roster import %s not queued: broker unavailable", run.pk, exc_info=True)
-        _finish(run, status=RosterImport.Status.FAILED, error=_("任务队列暂时不可用，请稍后再试。"))
 
 
 def roster_import_run(*, run_id: int) -> RosterImport:

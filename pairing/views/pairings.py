@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from twinning import files
 from twinning.params import id_or_none
 from twinning.rows import choice_labels, url_prefix
+from twinning.views import apply_validation_error, manager_required
 
 from .. import scope
 from ..filters import filter_fields
@@ -39,7 +40,7 @@ from ..selectors import draws as draw_selectors
 from ..selectors import pairings as pairing_selectors
 from ..services import draw as draw_services
 from ..services import pairings as services
-from .registry import _apply_validation_error, _choices_key, _count_label, manager_required
+from .registry import _choices_key, _count_label
 
 PAGE_SIZE = 50
 # The first page of the pairing list reads up to this many keys to say how many pairings there are.
@@ -153,7 +154,7 @@ def _post_action(request, pk: int, form_name: str, form, call, success: str):
         try:
             result = call(pairing, form.cleaned_data)
         except ValidationError as exc:
-            _apply_validation_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, success)
             target = result if isinstance(result, Pairing) else pairing
@@ -265,7 +266,7 @@ def pairing_create(request):
                 allow_second=form.cleaned_data["allow_second"],
             )
         except ValidationError as exc:
-            _apply_validation_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("已结对：%(pairing)s") % {"pairing": pairing})
             return redirect(pairing)
@@ -311,7 +312,7 @@ def draw_create(request):
                 return redirect(draw)
             preview = draw_services.draw_preview(region=region, seed=seed, acting_user=user)
         except ValidationError as exc:
-            _apply_validation_error(form, exc)
+            apply_validation_error(form, exc)
     context = {"form": form, "preview": preview}
     if preview is not None:
         context["rows"] = _result_rows(preview.result.as_dict(), preview.inputs, preview.names)

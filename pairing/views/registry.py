@@ -6,7 +6,7 @@ from crispy_forms.utils import render_crispy_form
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from twinning.memo import ProcessMemo
 from twinning.params import id_or_none, query_choice
 from twinning.rows import choice_labels, url_prefix
+from twinning.views import apply_validation_error, manager_required
 
 from .. import scope
 from ..choices import REGION_SCOPED_ROLES, BranchKind, Grade, OptimisationAction, UnitLevel
@@ -40,28 +41,6 @@ BRANCH_SORTS = {
 # The first page reads up to this many keys, so it can say "N branches" when N is small.
 BRANCH_COUNT_CAP = 1000
 GRADE_BADGE = {Grade.GOOD: "success", Grade.MEDIUM: "warning", Grade.WEAK: "danger"}
-
-
-def manager_required(view):
-    """Only org-department staff may change the registry; others get 403 on write views."""
-
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not scope.can_manage(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
-def _apply_validation_error(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _sort_links(params, sort: str) -> dict[str, dict]:
@@ -198,7 +177,7 @@ def branch_create(request):
         try:
             branch = services.branch_create(acting_user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_validation_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("已登记支部：%(name)s") % {"name": branch.name})
             return redirect(branch)
@@ -215,7 +194,7 @@ def branch_update(request, pk: int):
         try:
             services.branch_update(branch=original, acting_user=request.user, data=form.cleaned_data)
         except ValidationError as exc:
-            _apply_validation_error(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("已保存修改。"))
             return redirect(original)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from twinning import files
+from twinning.views import manager_required
 
 from ..filters import BranchFilter
 from ..forms.roster import RosterUploadForm
@@ -22,7 +23,6 @@ from ..roster.imports import MAX_UPLOAD_BYTES
 from ..selectors import registry as registry_selectors
 from ..selectors import roster as roster_selectors
 from ..services import roster as services
-from .registry import manager_required
 
 SESSION_KEY = "roster_uploads"
 # Multipart overhead allowed on top of the file itself before the body is refused unread.

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from activities.models import ThemeDay
 from pairing import scope
 from pairing.models import Branch, BranchGrade, OptimisationRecord, Pairing
+from twinning.history import history_changes
 from volunteers.models import HourEntry
 
 PAGE_SIZE = 50
@@ -83,12 +84,6 @@ SOURCES = [
     ),
 ]
 SOURCE_BY_KEY = {s.key: s for s in SOURCES}
-
-
-def _labels(model) -> dict[str, str]:
-    labels = {f.attname: str(f.verbose_name) for f in model._meta.fields}
-    labels.update({f.name: str(f.verbose_name) for f in model._meta.fields})
-    return labels
 
 
 def _filtered(history: QuerySet, *, actor: str, object_id: int | None, since, until) -> QuerySet:
@@ -155,7 +150,6 @@ def audit_entries(
             id__in=ids, history_date__lte=max(r.history_date for r in page)
         ).order_by("id", "-history_date", "-history_id")
         versions = {key: list(group) for key, group in groupby(earlier, key=lambda r: r.id)}
-        labels = _labels(source.model)
         for record in page:
             chain = versions.get(record.id, [])
             older = next(
@@ -164,8 +158,7 @@ def audit_entries(
             )
             changes = []
             if older is not None and record.history_type == "~":
-                delta = record.diff_against(older)
-                changes = [{"field": labels.get(c.field, c.field), "old": c.old, "new": c.new} for c in delta.changes]
+                changes = history_changes(record, older)
             entries.append(
                 {
                     "source": source,

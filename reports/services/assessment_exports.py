@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pairing.models import Region
+from twinning.queue import enqueue_on_commit
 from volunteers.selectors import Quarter
 
 from ..models import AssessmentExport
@@ -29,6 +30,7 @@ def _may_export(user, region: Region) -> bool:
 
 def assessment_export_start(*, region: Region, quarter: Quarter, acting_user) -> AssessmentExport:
     """Record an export and queue its build once the row is committed."""
+    from ..tasks import build_assessment
 
     if not _may_export(acting_user, region):
         raise PermissionDenied(_("只有本区域组织部工作人员可以导出考核表。"))
@@ -40,24 +42,14 @@ def assessment_export_start(*, region: Region, quarter: Quarter, acting_user) ->
             weights=weights_for(city_of(region)),
             requested_by=acting_user,
         )
-        transaction.on_commit(lambda: _enqueue_build(export))
-    return export
-
-
-def _enqueue_build(export: AssessmentExport) -> None:
-    from kombu.exceptions import OperationalError as BrokerUnavailable
-
-    from ..tasks import build_assessment
-    from .runs import QueueUnavailable
-
-    try:
-        # ignore_result: the page follows the export row; subscribing to a result would wait on a dead Redis.
-        build_assessment.apply_async(kwargs={"export_id": export.pk}, ignore_result=True)
-    except BrokerUnavailable as exc:  # say so instead of failing the page
-        AssessmentExport.objects.filter(pk=export.pk).update(
-            status=AssessmentExport.Status.FAILED, error=_("任务队列暂时不可用，请稍后再试。")
+        enqueue_on_commit(
+            build_assessment,
+            export_id=export.pk,
+            on_unavailable=lambda message: AssessmentExport.objects.filter(pk=export.pk).update(
+                status=AssessmentExport.Status.FAILED, error=message
+            ),
         )
-        raise QueueUnavailable(_("任务队列暂时不可用，请稍后再试。")) from exc
+    return export
 
 
 def assessment_export_build(*, export_id: int) -> AssessmentExport:

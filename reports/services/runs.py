@@ -7,17 +7,15 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from pairing import scope
 from pairing.choices import RegionLevel
 from pairing.models import Region
+from twinning.queue import QueueUnavailable, enqueue_on_commit
 
 from ..models import ReportRun
 
-
-class QueueUnavailable(Exception):
-    """The task queue (Redis) could not take the job."""
+__all__ = ["QueueUnavailable", "report_run_start"]
 
 
 def report_run_start(*, region: Region, as_of: datetime.date, acting_user) -> ReportRun:
@@ -32,25 +30,17 @@ def report_run_start(*, region: Region, as_of: datetime.date, acting_user) -> Re
     if not Region.objects.filter(scope.region_q(acting_user), pk=region.pk).exists():
         raise PermissionDenied(_("您没有权限执行此操作。"))
     city, county = (region, None) if region.level == RegionLevel.CITY else (region.parent, region)
-
-    def enqueue():
-        try:
-            # ignore_result: the page follows the run row; subscribing to a result would wait ~20 s on a dead Redis.
-            refresh_snapshots.apply_async(
-                kwargs={
-                    "city_id": city.pk,
-                    "county_id": county.pk if county else None,
-                    "as_of": as_of.isoformat(),
-                    "run_id": run.pk,
-                },
-                ignore_result=True,
-            )
-        except BrokerUnavailable as exc:  # say so instead of failing the page
-            ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.FAILED, error=str(exc)[:2000])
-            raise QueueUnavailable(_("任务队列暂时不可用，请稍后再试。")) from exc
-
     with transaction.atomic():
         run = ReportRun.objects.create(city=city, county=county, as_of=as_of, requested_by=acting_user)
         # Queued only once the run is committed: a rolled-back caller's transaction queues nothing.
-        transaction.on_commit(enqueue)
+        enqueue_on_commit(
+            refresh_snapshots,
+            city_id=city.pk,
+            county_id=county.pk if county else None,
+            as_of=as_of.isoformat(),
+            run_id=run.pk,
+            on_unavailable=lambda message: ReportRun.objects.filter(pk=run.pk).update(
+                status=ReportRun.Status.FAILED, error=message
+            ),
+        )
     return run

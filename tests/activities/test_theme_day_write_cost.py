@@ -18,6 +18,7 @@ from accounts.services import notice_send_to_branch
 from activities import services
 from activities.choices import ThemeDayStatus
 from activities.models import ThemeDay, ThemeDayPhoto
+from activities.services import theme_days
 from pairing.choices import BRANCH_SCOPED_ROLES
 from tests.factories import UserFactory
 
@@ -120,7 +121,7 @@ def test_a_failure_after_the_rows_are_written_leaves_nothing_behind(world, _isol
     def notices_fail(**kwargs):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(services, "notice_send_to_branch", notices_fail)
+    monkeypatch.setattr(theme_days, "notice_send_to_branch", notices_fail)
     with pytest.raises(RuntimeError):
         services.theme_day_record(
             pairing=world.pairing,

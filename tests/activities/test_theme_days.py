@@ -15,9 +15,11 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import Notice
-from activities import services, uploads
+from activities import services
 from activities.choices import ThemeDayStatus
 from activities.models import ThemeDay, ThemeDayPhoto
+from activities.services import photos as uploads
+from activities.services import theme_days
 from tests.uploads import pdf_bytes
 from twinning import files
 
@@ -265,7 +267,7 @@ def test_files_written_before_a_failure_are_removed(world, _isolated_media_root,
     def boom(**kwargs):
         raise RuntimeError("mail server down")
 
-    monkeypatch.setattr(services, "_notify_other_side", boom)
+    monkeypatch.setattr(theme_days, "_notify_other_side", boom)
     with pytest.raises(RuntimeError):
         record(world, photos=[image_upload()])
     assert not ThemeDay.objects.exists()

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.shortcuts import redirect, render
 
+from twinning.views import apply_validation_error
+
 from .. import perms, selectors
 from ..forms import ReasonForm
 
@@ -20,15 +22,6 @@ def page_of(request, rows) -> Page:
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def apply_error(form, exc: ValidationError) -> None:
-    """A service's ``ValidationError`` on the form: under its field, or the form's own errors."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 def form_submitted(request, form, save: Callable[[dict], object], *, success: str):
     """On a valid POST, ``save(form.cleaned_data)`` (one service) and flash ``success``; its result
     (a saved object), or None when there is nothing to save or the service refused (errors on the form)."""
@@ -37,7 +30,7 @@ def form_submitted(request, form, save: Callable[[dict], object], *, success: st
     try:
         saved = save(form.cleaned_data)
     except ValidationError as exc:
-        apply_error(form, exc)
+        apply_validation_error(form, exc)
         return None
     messages.success(request, success)
     return saved

@@ -1,0 +1,15 @@
+"""Reads of the other joint activities (联建活动)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from pairing import scope
+
+from ..models import JointActivity
+
+
+def joint_activity_list(*, user) -> QuerySet[JointActivity]:
+    return JointActivity.objects.filter(scope.pairing_q(user, "pairing__")).select_related(
+        "pairing__helper", "pairing__partner", "recorded_by_branch"
+    )
