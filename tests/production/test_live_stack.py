@@ -100,8 +100,11 @@ class TestHealthy:
         assert checks["workers"]["ok"] and checks["workers"]["count"] >= 1
 
     def test_healthz_tells_anonymous_callers_the_status_only(self):
+        # The status itself may flap between ok and degraded while the worker reconnects after a
+        # Redis restart (its ping has a 1 s timeout): what matters here is that nothing else is told.
         status, body, _, _ = Browser().request("/healthz")
-        assert status == 200 and json.loads(body) == {"status": _health()["status"]}, body[:500]
+        payload = json.loads(body)
+        assert status == 200 and list(payload) == ["status"] and payload["status"] in {"ok", "degraded"}, body[:500]
 
     def test_pages_render_for_a_logged_in_user(self, browser):
         for path in PAGES:
