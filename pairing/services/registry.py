@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from twinning.audit import insert_with_history, save_audited, update_with_history
 
 from .. import scope
 from ..choices import Grade, OptimisationAction, RegionLevel
@@ -76,8 +77,7 @@ def branch_create(*, acting_user, **fields) -> Branch:
     branch = Branch(**fields)
     _place_in_city(branch, acting_user)
     _validate_branch(branch, acting_user)
-    branch._history_user = acting_user
-    branch.save()
+    save_audited(branch, acting_user=acting_user)
     return branch
 
 
@@ -96,8 +96,7 @@ def branch_update(*, branch: Branch, acting_user, data: dict) -> Branch:
     if branch.city_id != city_id:
         changed.append("city")
     _validate_branch(branch, acting_user)
-    branch._history_user = acting_user
-    branch.save(update_fields=[*changed, "updated_at"])
+    save_audited(branch, acting_user=acting_user, update_fields=[*changed, "updated_at"])
     return branch
 
 
@@ -121,9 +120,10 @@ def grades_assign(*, branches: Iterable[Branch], year: int, grade: Grade | str, 
         g.grade = grade
         g.graded_by = acting_user
     if to_create:
-        bulk_create_with_history(to_create, BranchGrade, default_user=acting_user)
+        insert_with_history(BranchGrade, to_create, user=acting_user)
     if to_update:
-        bulk_update_with_history(to_update, BranchGrade, ["grade", "graded_by", "graded_at"], default_user=acting_user)
+        rows = [(g.pk, g.grade, g.graded_by_id, g.graded_at) for g in to_update]
+        update_with_history(BranchGrade, rows, fields=["grade", "graded_by_id", "graded_at"], user=acting_user)
     return len(to_create) + len(to_update)
 
 
@@ -149,6 +149,5 @@ def optimisation_record(
     record = OptimisationRecord(
         branch=branch, campaign=campaign, action=action, done_on=done_on, note=note, recorded_by=acting_user
     )
-    record._history_user = acting_user
-    record.save()  # and the branch's optimised flag (OptimisationRecord.save)
+    save_audited(record, acting_user=acting_user)  # and the branch's optimised flag (OptimisationRecord.save)
     return record
