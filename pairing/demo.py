@@ -187,7 +187,7 @@ def seed_grades_and_optimisation(rng: random.Random, city: Region) -> None:
         if branch.pk not in done and roll < rate:
             records.append(OptimisationRecord(branch=branch, campaign=campaign, action=action, done_on=day))
     insert_with_history(OptimisationRecord, records, user=None)
-    Branch.refresh_optimised(city_id=city.pk)  # bulk_create bypasses OptimisationRecord.save
+    Branch.refresh_optimised(city_id=city.pk)  # the flag follows the records (services.registry)
 
 
 @transaction.atomic

@@ -3,7 +3,8 @@
 One way for each kind of write, and no service sets ``_history_user`` itself:
 
 - one object: ``save_audited(obj, acting_user=…, update_fields=…, reason=…)``, a plain ``save()``
-  whose history row (django-simple-history's ``post_save``) names ``acting_user``;
+  whose history row (django-simple-history's ``post_save``) names ``acting_user``, and
+  ``delete_audited(obj, acting_user=…)``;
 - many rows: ``insert_with_history`` / ``update_with_history`` / ``delete_with_history`` below.
 
 The set-based writes: the roster commit writes tens of thousands of rows. django-simple-history's
@@ -42,6 +43,12 @@ def save_audited(obj: Model, *, acting_user, update_fields: Sequence[str] | None
     obj._change_reason = reason[:100] if reason else None
     obj.save(update_fields=update_fields)
     return obj
+
+
+def delete_audited(obj: Model, *, acting_user) -> None:
+    """Delete ``obj``; its ``-`` history row names ``acting_user``."""
+    obj._history_user = acting_user
+    obj.delete()
 
 
 def _qn(name: str) -> str:

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from twinning.audit import insert_with_history, save_audited, update_with_history
+from twinning.audit import delete_audited, insert_with_history, save_audited, update_with_history
 
 from .. import scope
 from ..choices import Grade, OptimisationAction, RegionLevel
@@ -149,5 +149,58 @@ def optimisation_record(
     record = OptimisationRecord(
         branch=branch, campaign=campaign, action=action, done_on=done_on, note=note, recorded_by=acting_user
     )
-    save_audited(record, acting_user=acting_user)  # and the branch's optimised flag (OptimisationRecord.save)
+    return optimisation_record_save(record=record, acting_user=acting_user)
+
+
+# Branch.optimised (本批次已优化) is derived from the records and the current campaign: these
+# services, the roster import and the demo seed are the only writers of either, and each
+# recomputes the flag (Branch.refresh_optimised); the admin saves and deletes through them.
+
+
+def _lock_branches(ids: set) -> None:
+    """Changes to one branch's records take turns (the branch row locked until commit), so that
+    each recomputes the flag from what the other committed: a record added while another is
+    deleted cannot leave the flag as if only one of them had happened."""
+    list(Branch.objects.select_for_update().filter(pk__in=sorted(ids)).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def optimisation_record_save(*, record: OptimisationRecord, acting_user) -> OptimisationRecord:
+    """Write a record, new or changed (the admin's form), and recompute the optimised flag of its
+    branch and, when it moved, of the branch it left. No permission check: the callers' own."""
+    previous = None
+    if record.pk is not None:
+        previous = OptimisationRecord.objects.filter(pk=record.pk).values_list("branch_id", flat=True).first()
+    branches = {record.branch_id, previous} - {None}
+    _lock_branches(branches)
+    save_audited(record, acting_user=acting_user)
+    Branch.refresh_optimised(ids=branches)
     return record
+
+
+@transaction.atomic
+def optimisation_record_delete(*, record: OptimisationRecord, acting_user) -> None:
+    """Delete a record and recompute its branch's optimised flag."""
+    _lock_branches({record.branch_id})
+    delete_audited(record, acting_user=acting_user)
+    Branch.refresh_optimised(ids=[record.branch_id])
+
+
+@transaction.atomic
+def optimisation_records_delete(*, records) -> None:
+    """Delete the records of a queryset (the admin's bulk delete) and recompute their branches' flags.
+    Their history rows name the request's user (django-simple-history's middleware)."""
+    branch_ids = set(records.values_list("branch_id", flat=True))
+    records.delete()
+    Branch.refresh_optimised(ids=branch_ids)
+
+
+@transaction.atomic
+def optimisation_campaign_save(
+    *, campaign: OptimisationCampaign, update_fields: list[str] | None = None
+) -> OptimisationCampaign:
+    """Save a campaign (made current, or no longer) and recompute the flags of its city's branches.
+    Deleting a campaign needs no recompute: one with records cannot be deleted (PROTECT)."""
+    campaign.save(update_fields=update_fields)
+    Branch.refresh_optimised(city_id=campaign.city_id)
+    return campaign

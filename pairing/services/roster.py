@@ -507,7 +507,7 @@ def _write_optimisations(batch: list[_Planned], context: _Context, *, user, now,
         )
         bulk.delete_with_history(OptimisationRecord, pks, user=user, date=now)
     if add or remove:
-        Branch.refresh_optimised(ids=[*add, *remove])  # the writes above bypass save()
+        Branch.refresh_optimised(ids=[*add, *remove])  # the flag follows the records
 
 
 # Uploads waiting between the preview and the confirmation. They live in a private
