@@ -12,10 +12,10 @@ import random
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from pairing import scope
 from pairing.models import Pairing, PairingStatus, Region
+from twinning.audit import insert_with_history
 
 from .choices import ActivityKind, Half, TaskProgress, ThemeDayStatus
 from .models import JointActivity, KeyTask, KeyTaskList, KeyTaskReport, ThemeDay
@@ -120,7 +120,7 @@ def seed_theme_days(seed: int, pairings: list[Pairing], today: datetime.date) ->
                     return_reason="请补充活动照片和参加人员名单。" if status == ThemeDayStatus.RETURNED else "",
                 )
             )
-    bulk_create_with_history(rows, ThemeDay, batch_size=2000)
+    insert_with_history(ThemeDay, rows, user=None)
     return len(rows)
 
 
@@ -148,7 +148,7 @@ def seed_joint_activities(rng: random.Random, pairings: list[Pairing], today: da
                     persons_visited=rng.randint(2, 20) if kind == ActivityKind.VISIT else 0,
                 )
             )
-    bulk_create_with_history(rows, JointActivity, batch_size=2000)
+    insert_with_history(JointActivity, rows, user=None)
     return len(rows)
 
 
@@ -186,7 +186,7 @@ def seed_key_tasks(seed: int, today: datetime.date) -> int:
             if skip or (task.pk, pairing_id) in existing:
                 continue
             rows.append(KeyTaskReport(task=task, pairing_id=pairing_id, status=status, note=""))
-    bulk_create_with_history(rows, KeyTaskReport, batch_size=2000)
+    insert_with_history(KeyTaskReport, rows, user=None)
     return len(rows)
 
 

@@ -13,6 +13,7 @@ from .models import (
     RosterImport,
     Unit,
 )
+from .services import registry
 
 
 @admin.register(Region)
@@ -51,6 +52,9 @@ class BranchGradeAdmin(SimpleHistoryAdmin):
 class OptimisationCampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "city", "starts_on", "ends_on", "is_current"]
 
+    def save_model(self, request, obj, form, change):
+        registry.optimisation_campaign_save(campaign=obj)  # and the branches' optimised flags
+
 
 @admin.register(OptimisationRecord)
 class OptimisationRecordAdmin(SimpleHistoryAdmin):
@@ -58,10 +62,15 @@ class OptimisationRecordAdmin(SimpleHistoryAdmin):
     list_filter = ["campaign", "action"]
     raw_id_fields = ["branch", "recorded_by"]
 
+    # Through the services, which recompute the branches' optimised flags.
+    def save_model(self, request, obj, form, change):
+        registry.optimisation_record_save(record=obj, acting_user=request.user)
+
+    def delete_model(self, request, obj):
+        registry.optimisation_record_delete(record=obj, acting_user=request.user)
+
     def delete_queryset(self, request, queryset):
-        branch_ids = set(queryset.values_list("branch_id", flat=True))
-        super().delete_queryset(request, queryset)
-        Branch.refresh_optimised(ids=branch_ids)  # QuerySet.delete bypasses OptimisationRecord.delete
+        registry.optimisation_records_delete(records=queryset)
 
 
 @admin.register(PairingCampaign)

@@ -11,7 +11,8 @@ import random
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
+
+from twinning.audit import insert_with_history
 
 from . import demo_data as data
 from .choices import BranchKind, Grade, OptimisationAction, RegionLevel, UnitLevel
@@ -151,7 +152,7 @@ def seed_branches(rng: random.Random, city: Region, total: int) -> int:
     plan = _branch_plan(rng, city, total)
     existing = set(Branch.objects.filter(code__in=[b.code for b in plan]).values_list("code", flat=True))
     new = [b for b in plan if b.code not in existing]
-    bulk_create_with_history(new, Branch, batch_size=1000)
+    insert_with_history(Branch, new, user=None)
     return len(new)
 
 
@@ -167,7 +168,7 @@ def seed_grades_and_optimisation(rng: random.Random, city: Region) -> None:
             grade = rng.choices([Grade.GOOD, Grade.MEDIUM, Grade.WEAK], weights=weights)[0]
             if (branch.pk, y) not in graded:
                 grades.append(BranchGrade(branch=branch, year=y, grade=grade))
-    bulk_create_with_history(grades, BranchGrade, batch_size=2000)
+    insert_with_history(BranchGrade, grades, user=None)
 
     campaign, _ = OptimisationCampaign.objects.get_or_create(
         city=city,
@@ -185,8 +186,8 @@ def seed_grades_and_optimisation(rng: random.Random, city: Region) -> None:
         day = datetime.date(year, 1, 1) + datetime.timedelta(days=rng.randrange(days_so_far + 1))
         if branch.pk not in done and roll < rate:
             records.append(OptimisationRecord(branch=branch, campaign=campaign, action=action, done_on=day))
-    bulk_create_with_history(records, OptimisationRecord, batch_size=2000)
-    Branch.refresh_optimised(city_id=city.pk)  # bulk_create bypasses OptimisationRecord.save
+    insert_with_history(OptimisationRecord, records, user=None)
+    Branch.refresh_optimised(city_id=city.pk)  # the flag follows the records (services.registry)
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -187,8 +187,8 @@ class Branch(FastChoiceDisplay, models.Model):
     def refresh_optimised(cls, *, ids: Iterable[int] | None = None, city_id: int | None = None) -> int:
         """Set ``optimised`` from the records, for the branches ``ids`` or of the city ``city_id``.
 
-        Saving or deleting a record or a campaign calls this; writes that bypass ``save()`` (the
-        roster's set-based writes, ``bulk_create``, ``QuerySet.delete``) call it themselves. Only
+        The services that change records or campaigns call this (``pairing.services.registry``'s
+        ``optimisation_*``, the roster import, the demo seed); a plain ``save()`` does not. Only
         branches whose flag changes are written, without history (the flag is derived).
         """
         branches = cls.objects.all()
@@ -263,10 +263,6 @@ class OptimisationCampaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        Branch.refresh_optimised(city_id=self.city_id)  # made current, or no longer
-
 
 class OptimisationRecord(FastChoiceDisplay, models.Model):
     """One optimisation step for a branch; a branch with any record in a campaign is optimised in it."""
@@ -301,30 +297,6 @@ class OptimisationRecord(FastChoiceDisplay, models.Model):
 
     def __str__(self) -> str:
         return f"{self.branch_id} {self.get_action_display()}"
-
-    def save(self, *args, **kwargs):
-        with transaction.atomic():
-            previous = None
-            if self.pk is not None:  # a record moved to another branch leaves the old one to refresh
-                previous = OptimisationRecord.objects.filter(pk=self.pk).values_list("branch_id", flat=True).first()
-            branches = {self.branch_id, previous} - {None}
-            self._lock_branches(branches)
-            super().save(*args, **kwargs)
-            Branch.refresh_optimised(ids=branches)
-
-    def delete(self, *args, **kwargs):
-        with transaction.atomic():
-            self._lock_branches({self.branch_id})
-            result = super().delete(*args, **kwargs)
-            Branch.refresh_optimised(ids=[self.branch_id])
-        return result
-
-    @staticmethod
-    def _lock_branches(ids: set) -> None:
-        """Changes to one branch's records take turns (the branch row locked until commit), so that
-        each recomputes the flag from what the other committed: a record added while another is
-        deleted cannot leave the flag as if only one of them had happened."""
-        list(Branch.objects.select_for_update().filter(pk__in=sorted(ids)).values_list("pk", flat=True))
 
 
 class PairingCampaign(models.Model):

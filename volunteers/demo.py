@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from accounts.models import User
 from pairing.choices import HELPER_KINDS, BranchKind, Role
 from pairing.models import Branch
+from twinning.audit import insert_with_history
 
 from .choices import (
     Claimants,
@@ -240,7 +240,7 @@ def _seed_registrations(rng, site: _Site, members, unit_branches) -> list[Regist
                 decided_at=None if pending else site.created_at,
             )
         )
-    bulk_create_with_history(regs, Registration, default_user=site.secretary)
+    insert_with_history(Registration, regs, user=site.secretary)
     return list(Registration.objects.filter(community=site.community).select_related("member", "branch"))
 
 
@@ -269,7 +269,7 @@ def _seed_projects(rng, site: _Site) -> list[Project]:
                 created_by=site.secretary,
             )
         )
-    bulk_create_with_history(projects, Project, default_user=site.secretary)
+    insert_with_history(Project, projects, user=site.secretary)
     return list(Project.objects.filter(community=site.community))
 
 
@@ -311,7 +311,7 @@ def _seed_claims(rng, site: _Site, projects, accepted, member_regs) -> tuple[lis
     for reg in member_regs:
         if reg.member.branch_id in unit_projects:
             member_claims.setdefault(reg.member_id, []).extend(unit_projects[reg.member.branch_id])
-    bulk_create_with_history(claims, Claim, default_user=secretary)
+    insert_with_history(Claim, claims, user=secretary)
     return claims, member_claims
 
 
@@ -339,7 +339,7 @@ def _seed_wishes(rng, site: _Site, member_regs) -> None:
                 created_by=secretary,
             )
         )
-    bulk_create_with_history(wishes, Wish, default_user=secretary)
+    insert_with_history(Wish, wishes, user=secretary)
 
 
 def _seed_whistle(rng, site: _Site, accepted) -> None:
@@ -355,13 +355,13 @@ def _seed_whistle(rng, site: _Site, accepted) -> None:
         places=8,
         created_by=secretary,
     )
-    bulk_create_with_history([whistle], Whistle, default_user=secretary)
+    insert_with_history(Whistle, [whistle], user=secretary)
     whistle = Whistle.objects.get(community=site.community, title="汛期巡堤值守")
     responders = rng.sample(accepted, min(5, len(accepted)))
-    bulk_create_with_history(
-        [WhistleResponse(whistle=whistle, registration=r, responded_by=secretary) for r in responders],
+    insert_with_history(
         WhistleResponse,
-        default_user=secretary,
+        [WhistleResponse(whistle=whistle, registration=r, responded_by=secretary) for r in responders],
+        user=secretary,
     )
 
 
@@ -396,7 +396,7 @@ def _seed_hours(rng, site: _Site, member_claims: dict[int, list[Project]]) -> li
                     decided_at=site.created_at if status != HourStatus.PENDING else None,
                 )
             )
-    bulk_create_with_history(entries, HourEntry, default_user=secretary)
+    insert_with_history(HourEntry, entries, user=secretary)
     return entries
 
 

@@ -19,10 +19,6 @@ def secretary_side(*, user, pairing: Pairing) -> Branch:
     raise PermissionDenied(_("只有结对双方的支部书记可以填报。"))
 
 
-def set_history_user(obj, user) -> None:
-    obj._history_user = user
-
-
 def validate_date(*, pairing: Pairing, held_on: datetime.date) -> None:
     today = timezone.localdate()
     if held_on > today:

@@ -6,10 +6,11 @@ import datetime
 
 from accounts.models import User
 from pairing.models import Pairing
+from twinning.audit import save_audited
 
 from ..choices import ActivityKind
 from ..models import JointActivity
-from .common import secretary_side, set_history_user, validate_date
+from .common import secretary_side, validate_date
 
 
 def joint_activity_record(
@@ -38,6 +39,5 @@ def joint_activity_record(
         participants=participants,
         persons_visited=persons_visited,
     )
-    set_history_user(activity, acting_user)
-    activity.save()
+    save_audited(activity, acting_user=acting_user)
     return activity

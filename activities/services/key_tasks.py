@@ -8,15 +8,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from accounts.models import User
 from pairing.models import Pairing, Region
 from twinning import files
+from twinning.audit import insert_with_history, save_audited
 
 from ..choices import Half, TaskProgress
 from ..models import KeyTask, KeyTaskEvidence, KeyTaskList, KeyTaskReport
-from .common import secretary_side, set_history_user
+from .common import secretary_side
 from .photos import display_copies_after_commit, images_check, store_image
 
 
@@ -35,9 +35,9 @@ def key_task_list_publish(*, region: Region, year: int, half: int, tasks: list[d
     try:
         with transaction.atomic():
             task_list = KeyTaskList(region=region, year=year, half=half, published_by=acting_user)
-            set_history_user(task_list, acting_user)
-            task_list.save()
-            bulk_create_with_history(
+            save_audited(task_list, acting_user=acting_user)
+            insert_with_history(
+                KeyTask,
                 [
                     KeyTask(
                         task_list=task_list,
@@ -48,8 +48,7 @@ def key_task_list_publish(*, region: Region, year: int, half: int, tasks: list[d
                     )
                     for i, t in enumerate(tasks, start=1)
                 ],
-                KeyTask,
-                default_user=acting_user,
+                user=acting_user,
             )
     except IntegrityError as exc:
         raise ValidationError(
@@ -86,8 +85,7 @@ def key_task_report_save(
         report.status = status
         report.note = (note or "").strip()
         report.reported_by = acting_user
-        set_history_user(report, acting_user)
-        report.save()
+        save_audited(report, acting_user=acting_user)
         rows = [store_image(writer, KeyTaskEvidence, c, report=report, uploaded_by=acting_user) for c in checked]
         KeyTaskEvidence.objects.bulk_create(rows)
         display_copies_after_commit(KeyTaskEvidence, rows)
@@ -109,8 +107,7 @@ def key_task_list_carry_over(*, task_list: KeyTaskList, acting_user: User, pairi
         target = KeyTaskList.objects.filter(region=task_list.region, year=year, half=half).first()
         if target is None:
             target = KeyTaskList(region=task_list.region, year=year, half=half, published_by=acting_user)
-            set_history_user(target, acting_user)
-            target.save()
+            save_audited(target, acting_user=acting_user)
         already = set(target.tasks.exclude(carried_from=None).values_list("carried_from_id", flat=True))
         offset = target.tasks.count()
         new = [
@@ -124,7 +121,7 @@ def key_task_list_carry_over(*, task_list: KeyTaskList, acting_user: User, pairi
             )
             for i, t in enumerate([t for t in unfinished if t.pk not in already], start=1)
         ]
-        bulk_create_with_history(new, KeyTask, default_user=acting_user)
+        insert_with_history(KeyTask, new, user=acting_user)
     return target, len(new)
 
 

@@ -15,12 +15,12 @@ from accounts.models import User
 from accounts.services import notice_send, notice_send_to_branch
 from pairing.choices import BRANCH_SCOPED_ROLES
 from pairing.models import Pairing, PairingStatus
-from pairing.roster.bulk import insert_with_history
 from twinning import files
+from twinning.audit import insert_with_history, save_audited
 
 from ..choices import ThemeDayStatus
 from ..models import ThemeDay, ThemeDayAttachment, ThemeDayPhoto
-from .common import secretary_side, set_history_user, validate_date
+from .common import secretary_side, validate_date
 from .photos import display_copies_after_commit, documents_check, images_check, store_image
 
 THEME_DAY_FIELDS = ("held_on", "theme", "place", "summary", "helper_attendance", "partner_attendance")
@@ -183,8 +183,11 @@ def theme_day_update(*, theme_day: ThemeDay, acting_user: User, data: dict, phot
         locked.return_reason = ""
         locked.reviewed_by = None
         locked.reviewed_at = None
-        set_history_user(locked, acting_user)
-        locked.save(update_fields=[*changed, "status", "return_reason", "reviewed_by", "reviewed_at", "updated_at"])
+        save_audited(
+            locked,
+            acting_user=acting_user,
+            update_fields=[*changed, "status", "return_reason", "reviewed_by", "reviewed_at", "updated_at"],
+        )
         _store_files(writer, theme_day=locked, photos=checked_photos, documents=checked_docs, user=acting_user)
         _notify_other_side(theme_day=locked, title=_("主题党日记录已修改，请重新确认"))
     return locked
@@ -202,8 +205,11 @@ def _review(*, theme_day: ThemeDay, acting_user: User, status: str, reason: str 
         locked.return_reason = reason
         locked.reviewed_by = acting_user
         locked.reviewed_at = timezone.now()
-        set_history_user(locked, acting_user)
-        locked.save(update_fields=["status", "return_reason", "reviewed_by", "reviewed_at", "updated_at"])
+        save_audited(
+            locked,
+            acting_user=acting_user,
+            update_fields=["status", "return_reason", "reviewed_by", "reviewed_at", "updated_at"],
+        )
     return locked
 
 

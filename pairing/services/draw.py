@@ -18,7 +18,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
+
+from twinning.audit import insert_with_history
 
 from .. import draw_algorithm as algorithm
 from .. import scope
@@ -185,7 +186,7 @@ def draw_confirm(
     ]
     try:
         with transaction.atomic():
-            bulk_create_with_history(pairings, Pairing, batch_size=1000, default_user=acting_user)
+            insert_with_history(Pairing, pairings, user=acting_user)
     except IntegrityError:
         raise ValidationError(RACE_MESSAGE)
     return draw

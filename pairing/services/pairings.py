@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from twinning import files
+from twinning.audit import save_audited
 
 from .. import scope
 from ..choices import HELPER_KINDS, PARTNER_KINDS
@@ -59,14 +60,9 @@ def campaign_current(*, city: Region, create: bool = True) -> PairingCampaign | 
 
 
 def _save(pairing: Pairing, acting_user, reason: str = "", update_fields: list[str] | None = None) -> None:
-    pairing._history_user = acting_user
-    pairing._change_reason = reason[:100] if reason else None
     try:
         with transaction.atomic():
-            if update_fields:
-                pairing.save(update_fields=update_fields)
-            else:
-                pairing.save()
+            save_audited(pairing, acting_user=acting_user, update_fields=update_fields or None, reason=reason)
     except IntegrityError:
         raise ValidationError(RACE_MESSAGE)
 

@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from twinning.audit import delete_audited, insert_with_history, save_audited, update_with_history
 
 from .. import scope
 from ..choices import Grade, OptimisationAction, RegionLevel
@@ -76,8 +77,7 @@ def branch_create(*, acting_user, **fields) -> Branch:
     branch = Branch(**fields)
     _place_in_city(branch, acting_user)
     _validate_branch(branch, acting_user)
-    branch._history_user = acting_user
-    branch.save()
+    save_audited(branch, acting_user=acting_user)
     return branch
 
 
@@ -96,8 +96,7 @@ def branch_update(*, branch: Branch, acting_user, data: dict) -> Branch:
     if branch.city_id != city_id:
         changed.append("city")
     _validate_branch(branch, acting_user)
-    branch._history_user = acting_user
-    branch.save(update_fields=[*changed, "updated_at"])
+    save_audited(branch, acting_user=acting_user, update_fields=[*changed, "updated_at"])
     return branch
 
 
@@ -121,9 +120,10 @@ def grades_assign(*, branches: Iterable[Branch], year: int, grade: Grade | str, 
         g.grade = grade
         g.graded_by = acting_user
     if to_create:
-        bulk_create_with_history(to_create, BranchGrade, default_user=acting_user)
+        insert_with_history(BranchGrade, to_create, user=acting_user)
     if to_update:
-        bulk_update_with_history(to_update, BranchGrade, ["grade", "graded_by", "graded_at"], default_user=acting_user)
+        rows = [(g.pk, g.grade, g.graded_by_id, g.graded_at) for g in to_update]
+        update_with_history(BranchGrade, rows, fields=["grade", "graded_by_id", "graded_at"], user=acting_user)
     return len(to_create) + len(to_update)
 
 
@@ -149,6 +149,58 @@ def optimisation_record(
     record = OptimisationRecord(
         branch=branch, campaign=campaign, action=action, done_on=done_on, note=note, recorded_by=acting_user
     )
-    record._history_user = acting_user
-    record.save()  # and the branch's optimised flag (OptimisationRecord.save)
+    return optimisation_record_save(record=record, acting_user=acting_user)
+
+
+# Branch.optimised (本批次已优化) is derived from the records and the current campaign: these
+# services, the roster import and the demo seed are the only writers of either, and each
+# recomputes the flag (Branch.refresh_optimised); the admin saves and deletes through them.
+
+
+def _lock_branches(ids: set) -> None:
+    """Changes to one branch's records take turns (the branch row locked until commit), so that
+    each recomputes the flag from what the other committed: a record added while another is
+    deleted cannot leave the flag as if only one of them had happened."""
+    list(Branch.objects.select_for_update().filter(pk__in=sorted(ids)).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def optimisation_record_save(*, record: OptimisationRecord, acting_user) -> OptimisationRecord:
+    """Write a record, new or changed (the admin's form), and recompute the optimised flag of its
+    branch and, when it moved, of the branch it left. No permission check: the callers' own."""
+    previous = None
+    if record.pk is not None:
+        previous = OptimisationRecord.objects.filter(pk=record.pk).values_list("branch_id", flat=True).first()
+    branches = {record.branch_id, previous} - {None}
+    _lock_branches(branches)
+    save_audited(record, acting_user=acting_user)
+    Branch.refresh_optimised(ids=branches)
     return record
+
+
+@transaction.atomic
+def optimisation_record_delete(*, record: OptimisationRecord, acting_user) -> None:
+    """Delete a record and recompute its branch's optimised flag."""
+    _lock_branches({record.branch_id})
+    delete_audited(record, acting_user=acting_user)
+    Branch.refresh_optimised(ids=[record.branch_id])
+
+
+@transaction.atomic
+def optimisation_records_delete(*, records) -> None:
+    """Delete the records of a queryset (the admin's bulk delete) and recompute their branches' flags.
+    Their history rows name the request's user (django-simple-history's middleware)."""
+    branch_ids = set(records.values_list("branch_id", flat=True))
+    records.delete()
+    Branch.refresh_optimised(ids=branch_ids)
+
+
+@transaction.atomic
+def optimisation_campaign_save(
+    *, campaign: OptimisationCampaign, update_fields: list[str] | None = None
+) -> OptimisationCampaign:
+    """Save a campaign (made current, or no longer) and recompute the flags of its city's branches.
+    Deleting a campaign needs no recompute: one with records cannot be deleted (PROTECT)."""
+    campaign.save(update_fields=update_fields)
+    Branch.refresh_optimised(city_id=campaign.city_id)
+    return campaign

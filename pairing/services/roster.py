@@ -6,7 +6,7 @@ acting user's scope, duplicate codes, codes owned by branches outside the scope)
 classifies each row as to create, to update, or unchanged. Only when there is no error
 and ``commit`` is true does it write, in the same transaction: new townships and units,
 then branches, this year's grades and optimisation records, a chunk of rows per statement
-(``pairing.roster.bulk``), each created, changed or deleted row leaving a history row that
+(``twinning.audit``), each created, changed or deleted row leaving a history row that
 names the importing user (None when the system imports from the command line).
 
 Rules that the roster format leaves open:
@@ -39,12 +39,12 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from twinning import audit as bulk
 from twinning.queue import enqueue_on_commit
 
 from .. import scope
 from ..choices import OptimisationAction, RegionLevel, UnitLevel
 from ..models import Branch, BranchGrade, OptimisationRecord, Region, RosterImport, Unit, branch_place_errors
-from ..roster import bulk
 from ..roster import columns as c
 from ..roster.imports import RosterFileError, RosterRow, RowError, open_roster
 from ..selectors import registry as registry_selectors
@@ -507,7 +507,7 @@ def _write_optimisations(batch: list[_Planned], context: _Context, *, user, now,
         )
         bulk.delete_with_history(OptimisationRecord, pks, user=user, date=now)
     if add or remove:
-        Branch.refresh_optimised(ids=[*add, *remove])  # the writes above bypass save()
+        Branch.refresh_optimised(ids=[*add, *remove])  # the flag follows the records
 
 
 # Uploads waiting between the preview and the confirmation. They live in a private

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from pairing import scope
 from pairing.models import Region
+from twinning.audit import save_audited
 
 from ..models import AssessmentWeights
 
@@ -19,6 +20,5 @@ def weights_save(*, city: Region, data: dict, acting_user) -> AssessmentWeights:
     for name in AssessmentWeights.COMPONENTS:
         setattr(weights, name, data[name])
     weights.updated_by = acting_user
-    weights._history_user = acting_user
-    weights.save()
+    save_audited(weights, acting_user=acting_user)
     return weights

@@ -68,8 +68,10 @@ def test_switching_the_current_campaign_moves_the_flags_of_its_city_only(city):
     elsewhere = OptimisationRecordFactory(branch=BranchFactory(county=RegionFactory(parent=RegionFactory(city=True))))
     assert flags()[first.pk] and flags()[elsewhere.branch_id]
     old.is_current = False
-    old.save()
-    new = OptimisationCampaign.objects.create(city=city["city"], name="新批次", starts_on=datetime.date(2023, 1, 1))
+    services.optimisation_campaign_save(campaign=old)
+    new = services.optimisation_campaign_save(
+        campaign=OptimisationCampaign(city=city["city"], name="新批次", starts_on=datetime.date(2023, 1, 1))
+    )
     OptimisationRecordFactory(branch=second, campaign=new)
     assert flags() == truth() and not flags()[first.pk] and flags()[second.pk] and flags()[elsewhere.branch_id]
 
@@ -79,9 +81,9 @@ def test_deleting_or_moving_a_record_clears_the_branch_it_left(city):
     record = OptimisationRecordFactory(branch=first)
     other = OptimisationRecordFactory(branch=second)
     record.branch = third
-    record.save()
+    services.optimisation_record_save(record=record, acting_user=city["staff"])
     assert flags() == truth() and not flags()[first.pk] and flags()[third.pk]
-    other.delete()
+    services.optimisation_record_delete(record=other, acting_user=city["staff"])
     assert flags() == truth() and not flags()[second.pk]
 
 
@@ -132,7 +134,7 @@ def test_changes_to_a_branchs_records_take_turns(requires_postgres, django_asser
     with django_assert_max_num_queries(10) as queries:
         record = OptimisationRecordFactory(branch=branch, campaign=campaign)
     with django_assert_max_num_queries(10) as deleting:
-        record.delete()
+        services.optimisation_record_delete(record=record, acting_user=None)
     for captured in (queries, deleting):
         sql = [q["sql"] for q in captured.captured_queries]
         locked = next(i for i, q in enumerate(sql) if "FOR UPDATE" in q and "pairing_branch" in q)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.services import notice_send
 from pairing.models import Branch
+from twinning.audit import save_audited
 
 from ..choices import Claimants, ClaimMode, OpenClosed, RegistrationKind, RegistrationStatus
 from ..models import Claim, Project, Registration
@@ -75,8 +76,7 @@ def claim_create(*, project: Project, acting_user: User, registration: Registrat
                 mode=ClaimMode.ASSIGNED if assigned else ClaimMode.SELF,
                 claimed_by=acting_user,
             )
-            claim._history_user = acting_user
-            claim.save()
+            save_audited(claim, acting_user=acting_user)
     except IntegrityError:
         raise ValidationError(_("已认领过该项目。"))
     if assigned:

@@ -15,6 +15,7 @@ from accounts.services import notice_send
 from pairing.choices import BranchKind, Role
 from pairing.models import Branch
 from twinning import files
+from twinning.audit import save_audited
 
 from .. import perms
 from ..choices import OpenClosed, RegistrationKind
@@ -62,8 +63,7 @@ def community_item_create(model: type[Model], *, acting_user: User, community: B
     require_runs_community(acting_user, community)
     item = model(community=community, created_by=acting_user, **fields)
     item.full_clean()
-    item._history_user = acting_user
-    item.save()
+    save_audited(item, acting_user=acting_user)
     return item
 
 
@@ -72,8 +72,7 @@ def community_item_close(item: Model, *, acting_user: User) -> Model:
     """The community secretary ends a project's claims or a whistle."""
     require_runs_community(acting_user, item.community)
     item.status = OpenClosed.CLOSED
-    item._history_user = acting_user
-    item.save(update_fields=["status"])
+    save_audited(item, acting_user=acting_user, update_fields=["status"])
     return item
 
 
@@ -101,5 +100,4 @@ def decision_record(row: Model, *, acting_user: User, status: str, reason_field:
     setattr(row, reason_field, reason)
     row.decided_by = acting_user
     row.decided_at = timezone.now()
-    row._history_user = acting_user
-    row.save(update_fields=["status", reason_field, "decided_by", "decided_at"])
+    save_audited(row, acting_user=acting_user, update_fields=["status", reason_field, "decided_by", "decided_at"])

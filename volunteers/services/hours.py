@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import notice_send
+from twinning.audit import save_audited
 
 from ..choices import HourStatus
 from ..models import Claim, HourEntry, Project, Whistle, WhistleResponse, Wish
@@ -97,8 +98,7 @@ def hours_record(
         minutes=minutes,
         description=description.strip(),
     )
-    entry._history_user = member
-    entry.save()
+    save_audited(entry, acting_user=member)
     return entry
 
 

@@ -13,6 +13,7 @@ from accounts.models import User
 from accounts.services import notice_send
 from pairing.models import Branch
 from twinning import files
+from twinning.audit import save_audited
 
 from .. import perms
 from ..choices import RegistrationKind, RegistrationStatus
@@ -49,8 +50,7 @@ def registration_member_create(
                     raise ValidationError({"community": _("您还有一条报到正在审核，请等待社区审核后再转移。")})
                 old.status = RegistrationStatus.ENDED
                 old.ended_at = timezone.now()
-                old._history_user = member
-                old.save(update_fields=["status", "ended_at"])
+                save_audited(old, acting_user=member, update_fields=["status", "ended_at"])
             registration = Registration(
                 kind=RegistrationKind.MEMBER,
                 community=community,
@@ -59,8 +59,7 @@ def registration_member_create(
                 preferences=preferences,
                 registered_by=member,
             )
-            registration._history_user = member
-            registration.save()
+            save_audited(registration, acting_user=member)
     except IntegrityError:
         raise ValidationError({"community": _("您已有一条有效的报到记录，请勿重复提交。")})
     notify_community(
@@ -80,12 +79,11 @@ def registration_unit_create(*, acting_user: User, community: Branch, agreement=
     registration = Registration(
         kind=RegistrationKind.UNIT, community=community, branch=branch, registered_by=acting_user
     )
-    registration._history_user = acting_user
     try:
         with files.files_written("volunteers/agreements") as writer, transaction.atomic():
             if checked:
                 registration.agreement = writer.save(checked)
-            registration.save()
+            save_audited(registration, acting_user=acting_user)
     except IntegrityError:
         raise ValidationError({"community": _("本单位已在该社区报到（或正在审核）。")})
     notify_community(

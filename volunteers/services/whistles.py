@@ -11,6 +11,7 @@ from accounts.models import User
 from accounts.services import notice_send
 from pairing.choices import Role
 from pairing.models import Branch
+from twinning.audit import save_audited
 
 from ..choices import OpenClosed, RegistrationStatus
 from ..models import Registration, Whistle, WhistleResponse
@@ -59,8 +60,7 @@ def whistle_respond(*, whistle: Whistle, acting_user: User) -> WhistleResponse:
                 full=_("该吹哨事项人数已满。"),
             )
             response = WhistleResponse(whistle=locked, registration=registration, responded_by=acting_user)
-            response._history_user = acting_user
-            response.save()
+            save_audited(response, acting_user=acting_user)
     except IntegrityError:
         raise ValidationError(_("已响应过该吹哨事项。"))
     return response

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from pairing.models import Branch
 from twinning import files
+from twinning.audit import save_audited
 
 from ..choices import WishStatus
 from ..models import Wish
@@ -35,8 +36,7 @@ def wish_claim(*, wish: Wish, member: User) -> Wish:
     wish.status = WishStatus.CLAIMED
     wish.claimed_by = member
     wish.claimed_at = timezone.now()
-    wish._history_user = member
-    wish.save(update_fields=["status", "claimed_by", "claimed_at"])
+    save_audited(wish, acting_user=member, update_fields=["status", "claimed_by", "claimed_at"])
     return wish
 
 
@@ -57,8 +57,7 @@ def wish_fulfil(*, wish: Wish, member: User, note: str, photo=None) -> Wish:
         locked.fulfil_note = note.strip()
         locked.status = WishStatus.FULFILLED
         locked.fulfilled_at = timezone.now()
-        locked._history_user = member
-        locked.save(update_fields=["photo", "fulfil_note", "status", "fulfilled_at"])
+        save_audited(locked, acting_user=member, update_fields=["photo", "fulfil_note", "status", "fulfilled_at"])
     return locked
 
 
@@ -71,6 +70,5 @@ def wish_confirm(*, wish: Wish, acting_user: User) -> Wish:
     wish.status = WishStatus.CONFIRMED
     wish.confirmed_by = acting_user
     wish.confirmed_at = timezone.now()
-    wish._history_user = acting_user
-    wish.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+    save_audited(wish, acting_user=acting_user, update_fields=["status", "confirmed_by", "confirmed_at"])
     return wish

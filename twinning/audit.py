@@ -1,12 +1,20 @@
-"""Set-based writes that leave a django-simple-history row for every row they touch.
+"""Audited writes: every change to a model with ``history = HistoricalRecords()`` names who acted.
 
-The roster commit writes tens of thousands of rows. django-simple-history's bulk helpers build a
-model instance and a historical instance per row, and Django's ``bulk_update`` writes one CASE per
-field over every row of the call; at 50,000 rows that was two thirds of an import (docs/roster.md).
-Here each chunk is one ``UPDATE ... FROM (VALUES ...)`` (or one ``INSERT``, or one ``DELETE``),
-and the history rows are copied from the table by one ``INSERT ... SELECT``: a history row holds
-exactly what the table holds after the write, with the acting user and one timestamp. Plain SQL
-that both PostgreSQL and SQLite (3.33+, ``UPDATE ... FROM``) run.
+One way for each kind of write, and no service sets ``_history_user`` itself:
+
+- one object: ``save_audited(obj, acting_user=…, update_fields=…, reason=…)``, a plain ``save()``
+  whose history row (django-simple-history's ``post_save``) names ``acting_user``, and
+  ``delete_audited(obj, acting_user=…)``;
+- many rows: ``insert_with_history`` / ``update_with_history`` / ``delete_with_history`` below.
+
+The set-based writes: the roster commit writes tens of thousands of rows. django-simple-history's
+bulk helpers build a model instance and a historical instance per row, and Django's ``bulk_update``
+writes one CASE per field over every row of the call; at 50,000 rows that was two thirds of an
+import (docs/roster.md). Here each chunk is one ``UPDATE ... FROM (VALUES ...)`` (or one
+``INSERT``, or one ``DELETE``), and the history rows are copied from the table by one
+``INSERT ... SELECT``: a history row holds exactly what the table holds after the write, with the
+acting user and one timestamp. Plain SQL that both PostgreSQL and SQLite (3.33+, ``UPDATE ... FROM``)
+run.
 
 Only for models with ``history = HistoricalRecords()``; no signals are sent (as with the bulk
 helpers of django-simple-history, which the project does not listen to either).
@@ -20,8 +28,27 @@ from functools import cache
 
 from django.db import connection
 from django.db.models import Model
+from django.utils import timezone
 
 CHUNK = 1000
+
+
+def save_audited(obj: Model, *, acting_user, update_fields: Sequence[str] | None = None, reason: str = "") -> Model:
+    """Save ``obj``; its history row names ``acting_user`` (and ``reason``, cut to the column's 100 characters).
+
+    django-simple-history reads the user and the reason from the instance when it writes the row
+    (``post_save``); setting them here, the one place, is what keeps every service's rows alike.
+    """
+    obj._history_user = acting_user
+    obj._change_reason = reason[:100] if reason else None
+    obj.save(update_fields=update_fields)
+    return obj
+
+
+def delete_audited(obj: Model, *, acting_user) -> None:
+    """Delete ``obj``; its ``-`` history row names ``acting_user``."""
+    obj._history_user = acting_user
+    obj.delete()
 
 
 def _qn(name: str) -> str:
@@ -61,16 +88,24 @@ def _copy_to_history(model: type[Model], pks: Sequence[int], *, history_type: st
     """One history row per primary key in ``pks``, copied from the rows as they are now."""
     statement = _copy_statement(model)
     user_id = user.pk if user is not None else None
+    # As the ORM writes it (on SQLite a naive UTC string), so that rows written here and by save()
+    # compare equal when they share an instant (the audit trail's cursor relies on it).
+    date = connection.ops.adapt_datetimefield_value(date)
     with connection.cursor() as cursor:
         for chunk in _chunks(pks, params_per_item=1, reserved=4):
             placeholders = ", ".join(["%s"] * len(chunk))
             cursor.execute(f"{statement}({placeholders})", [date, None, history_type, user_id, *chunk])
 
 
-def insert_with_history(model: type[Model], objs: list[Model], *, user, date: datetime.datetime) -> list[Model]:
-    """``bulk_create`` the objects, then one ``+`` history row each. Returns the objects with their pks."""
+def insert_with_history(
+    model: type[Model], objs: list[Model], *, user, date: datetime.datetime | None = None
+) -> list[Model]:
+    """``bulk_create`` the objects, then one ``+`` history row each naming ``user``, all dated ``date``
+    (now by default). Returns the objects with their pks. Every bulk insert of an audited model
+    (the roster, the draw, grading, key tasks, theme days, the demo seed) comes here."""
     if not objs:
         return objs
+    date = date or timezone.now()
     created = model.objects.bulk_create(objs, batch_size=CHUNK)
     if any(obj.pk is None for obj in created):  # pragma: no cover - PostgreSQL and SQLite 3.35+ return pks
         raise RuntimeError("the database did not return the primary keys of the new rows")
@@ -85,7 +120,7 @@ def update_with_history(
     fields: Sequence[str],
     also: dict | None = None,
     user,
-    date: datetime.datetime,
+    date: datetime.datetime | None = None,
 ) -> None:
     """Set ``fields`` (attnames) of each row ``(pk, value, ...)``, and the constant ``also``; one ``~`` history row each.
 
@@ -95,6 +130,7 @@ def update_with_history(
     """
     if not rows:
         return
+    date = date or timezone.now()
     meta = model._meta
     table = _qn(meta.db_table)
     targets = [meta.pk, *(meta.get_field(name) for name in fields)]
@@ -123,13 +159,14 @@ def update_with_history(
     _copy_to_history(model, [row[0] for row in rows], history_type="~", user=user, date=date)
 
 
-def delete_with_history(model: type[Model], pks: Sequence[int], *, user, date: datetime.datetime) -> None:
+def delete_with_history(model: type[Model], pks: Sequence[int], *, user, date: datetime.datetime | None = None) -> None:
     """Delete the rows with these pks, each leaving a ``-`` history row naming ``user``.
 
     A plain ``DELETE``: no cascade is collected, so only for rows nothing else points to.
     """
     if not pks:
         return
+    date = date or timezone.now()
     _copy_to_history(model, pks, history_type="-", user=user, date=date)
     table, pk = _qn(model._meta.db_table), _qn(model._meta.pk.column)
     with connection.cursor() as cursor:
