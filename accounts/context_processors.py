@@ -1,4 +1,7 @@
+from django.utils.functional import SimpleLazyObject
+
 from .models import Notice
+from .perms import Can
 
 
 def unread_notices(request):
@@ -11,3 +14,8 @@ def unread_notices(request):
     if count is None:
         count = Notice.objects.filter(user=user, read_at__isnull=True).count()
     return {"unread_notice_count": count}
+
+
+def perms(request):
+    """``can``: what the pages offer this user (accounts.perms.Can), computed only when a template reads it."""
+    return {"can": SimpleLazyObject(lambda: Can.of(getattr(request, "user", None)))}

@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pairing import scope
-from pairing.choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES, Role
 from pairing.selectors import registry as registry_selectors
 from twinning.memo import ProcessMemo
 
@@ -25,14 +24,12 @@ _summaries = ProcessMemo(size=256, ttl=300)
 def home(request):
     user = request.user
     context = {
-        "role": user.role,
-        "Role": Role,
         "summary": None,
         "greeting": _("%(name)s（%(role)s），您好。") % {"name": user.label, "role": user.get_role_display()},
     }
-    if user.is_superuser or user.role in REGION_SCOPED_ROLES:
-        # The counts depend on the user only through the region scope (scope.branch_q for these roles).
-        key = (user.is_superuser, user.role, user.region_id, registry_selectors.current_year(), home_summary_stamp())
+    if scope.sees_region(user):
+        # The counts depend on the user only through their scope (scope.branch_q).
+        key = (scope.scope_key(user), registry_selectors.current_year(), home_summary_stamp())
         context["summary"] = _summaries.get(key, lambda: registry_selectors.scope_summary(user=user))
         context["scope_name"] = user.region.name if user.region_id else _("全部")
         context["scope_heading"] = _("%(name)s · 工作概览") % {"name": context["scope_name"]}
@@ -40,7 +37,6 @@ def home(request):
         branch = registry_selectors.branch_get(user=user, pk=user.branch_id)
         context["branch"] = branch
         context["branch_phone"] = scope.phone_for(user, branch.secretary_phone, branch=branch)
-    context["is_branch_role"] = user.role in BRANCH_SCOPED_ROLES
     return render(request, "accounts/home.html", context)
 
 

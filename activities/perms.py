@@ -6,14 +6,14 @@ who sees the object. The services check the same rules again when they write (``
 
 from __future__ import annotations
 
-from pairing.choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES
+from pairing import scope
 
 from .choices import ThemeDayStatus
 
 
 def is_secretary(user) -> bool:
     """A branch secretary (or deputy) with a branch: the one who records for a pairing's side."""
-    return user.role in BRANCH_SCOPED_ROLES and bool(user.branch_id)
+    return scope.is_secretary(user)
 
 
 def is_secretary_of(user, pairing) -> bool:
@@ -37,4 +37,4 @@ def theme_day_can_review(user, theme_day) -> bool:
 
 def can_see_compliance(user) -> bool:
     """The compliance grid: staff and leaders of a region, superusers, and secretaries (their pairings)."""
-    return user.role in REGION_SCOPED_ROLES or user.is_superuser or is_secretary(user)
+    return scope.sees_region(user) or is_secretary(user)

@@ -6,11 +6,17 @@ with ``branch_q(user, prefix=...)``; a model that belongs to a region (an N list
 with ``region_q(user, prefix=...)``. Objects outside the scope are 404, never 403,
 so that their existence does not leak: views fetch with ``get_object_or_404`` on a
 scoped queryset.
+
+Writes ask the same module: ``can_manage(user)`` (may the user change registry data at all), then
+``manages_region(user, region)`` / ``manages_branch(user, branch)`` for the object in hand. The
+apps' ``perms.py`` modules build their "may this user do X" on these predicates, and templates read
+booleans from ``accounts.perms.Can`` (the ``can`` context value), never role strings. Role sets
+(``REGION_SCOPED_ROLES``, ``BRANCH_SCOPED_ROLES``) are read here and in the perms modules only.
 """
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from .choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES, RegionLevel, Role, UnitLevel
 
@@ -80,6 +86,48 @@ def sees_region(user) -> bool:
     )
 
 
+def is_region_scoped(user) -> bool:
+    """Staff or a leader with their region (not a superuser as such): the scope is that region's subtree."""
+    return getattr(user, "role", None) in REGION_SCOPED_ROLES and bool(user.region_id)
+
+
+def scope_region(user):
+    """The region whose subtree is the user's scope (staff and leaders), or None."""
+    return user.region if is_region_scoped(user) else None
+
+
+def is_secretary(user) -> bool:
+    """A branch or community secretary with their branch: speaks for the branch (records, is notified)."""
+    return getattr(user, "role", None) in BRANCH_SCOPED_ROLES and bool(user.branch_id)
+
+
+def is_branch_secretary(user) -> bool:
+    """A branch secretary (not a community's) with their branch."""
+    return getattr(user, "role", None) == Role.SECRETARY and bool(user.branch_id)
+
+
+def is_community_secretary(user) -> bool:
+    """A community secretary with their community: runs its 双报到 (``community_q``)."""
+    return getattr(user, "role", None) == Role.COMMUNITY_SECRETARY and bool(user.branch_id)
+
+
+def is_member(user) -> bool:
+    """An in-service member (在职党员): sees their own branch (``branch_q``)."""
+    return getattr(user, "role", None) == Role.MEMBER
+
+
+def scope_key(user) -> tuple:
+    """What every filter of this module depends on: users with equal keys see the same rows, so a
+    memo of rows in scope is keyed by this (no query: ids only)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ("none",)
+    if user.is_superuser:
+        return ("all",)
+    if is_region_scoped(user):
+        return ("region", user.region_id)
+    return (user.role, user.branch_id)
+
+
 def can_manage(user) -> bool:
     """Whether the user may change registry data (in their scope): org-department staff."""
     return bool(
@@ -87,6 +135,20 @@ def can_manage(user) -> bool:
         and user.is_active
         and (user.is_superuser or (user.role == Role.STAFF and user.region_id))
     )
+
+
+def manages_region(user, region) -> bool:
+    """Whether the user may change things of ``region`` (a draw, a report run): staff whose region
+    holds it (its subtree), or a superuser."""
+    if not can_manage(user):
+        return False
+    return user.is_superuser or region.path.startswith(user.region.path)
+
+
+def manages_branch(user, branch) -> bool:
+    """Whether the user may change ``branch`` (grade it, optimise it): staff of its city or county,
+    or a superuser (``may_place_branch`` for a branch in hand)."""
+    return can_manage(user) and may_place_branch(user, city_id=branch.city_id, county_id=branch.county_id)
 
 
 def may_register_level(user, *, level: str) -> bool:
@@ -145,11 +207,6 @@ def person_phone_for(user, phone: str) -> str:
     """A member's own phone (双报到 lists): in full to staff, whose lists reach only the registrations,
     claims and hours of their region's communities; masked for everyone else."""
     return phone if can_manage(user) else mask_phone(phone)
-
-
-def restrict(queryset: QuerySet, user, prefix: str = "") -> QuerySet:
-    """Restrict a queryset of branch-reached rows to the user's scope."""
-    return queryset.filter(branch_q(user, prefix))
 
 
 def pairing_q(user, prefix: str = "") -> Q:

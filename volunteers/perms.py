@@ -11,7 +11,8 @@ the other way).
 
 from __future__ import annotations
 
-from pairing.choices import HELPER_KINDS, REGION_SCOPED_ROLES, Role
+from pairing import scope
+from pairing.choices import HELPER_KINDS
 from pairing.models import Branch
 
 from .choices import OpenClosed, WishStatus
@@ -24,12 +25,12 @@ def _active(user) -> bool:
 
 def is_member(user) -> bool:
     """An in-service member (在职党员): registers at their home community, claims wishes and logs hours."""
-    return getattr(user, "role", None) == Role.MEMBER
+    return scope.is_member(user)
 
 
 def is_branch_secretary(user) -> bool:
     """A branch secretary with their branch: acts for the branch's registrations and reads its members."""
-    return getattr(user, "role", None) == Role.SECRETARY and bool(user.branch_id)
+    return scope.is_branch_secretary(user)
 
 
 def runs_unit(user) -> bool:
@@ -39,7 +40,7 @@ def runs_unit(user) -> bool:
 
 def runs_a_community(user) -> bool:
     """A community secretary with their community: they land on its page."""
-    return user.role == Role.COMMUNITY_SECRETARY and bool(user.branch_id)
+    return scope.is_community_secretary(user)
 
 
 def runs_community(user, community: Branch) -> bool:
@@ -47,16 +48,16 @@ def runs_community(user, community: Branch) -> bool:
     registrations, publishes projects, wishes and whistles, assigns claims, verifies hours."""
     if not _active(user):
         return False
-    return user.is_superuser or (user.role == Role.COMMUNITY_SECRETARY and user.branch_id == community.pk)
+    return user.is_superuser or (scope.is_community_secretary(user) and user.branch_id == community.pk)
 
 
 def oversees_region(user) -> bool:
     """Staff, leaders and superusers: their volunteers page is the list of their region's communities."""
-    return user.is_superuser or user.role in REGION_SCOPED_ROLES
+    return scope.sees_region(user)
 
 
 def may_list_communities(user) -> bool:
-    return oversees_region(user) or user.role == Role.COMMUNITY_SECRETARY
+    return oversees_region(user) or scope.is_community_secretary(user)
 
 
 def may_take_part(user, item, *, taken) -> bool:

@@ -1,8 +1,8 @@
 """The main menu, rendered once per kind of user and language and kept in process memory.
 
 Every page draws it, and its four app menus with their URL reversals and translations were about
-1.5 ms of each request. The menus read only the attributes in ``_menu_key`` (see the ``_nav.html``
-templates); a menu that starts reading another must add it to the key (tests/accounts/test_menus.py
+1.5 ms of each request. The menus read only ``can`` (accounts.perms.Can) and the attributes in
+``_menu_key`` (see the ``_nav.html`` templates); a menu that starts reading another must add it to the key (tests/accounts/test_menus.py
 compares the kept menu with a fresh rendering for every role).
 """
 
@@ -14,6 +14,8 @@ from django.utils.translation import get_language
 
 from twinning.memo import ProcessMemo
 
+from ..perms import Can
+
 register = template.Library()
 _menus = ProcessMemo(size=64, ttl=3600)
 
@@ -21,8 +23,7 @@ _menus = ProcessMemo(size=64, ttl=3600)
 def _menu_key(user) -> tuple:
     return (
         bool(getattr(user, "is_authenticated", False)),
-        bool(getattr(user, "is_superuser", False)),
-        getattr(user, "role", ""),
+        Can.of(user).key,
         bool(getattr(user, "branch_id", None)),
         get_language(),
         get_script_prefix(),
@@ -30,7 +31,7 @@ def _menu_key(user) -> tuple:
 
 
 def render_menu(user) -> str:
-    return render_to_string("includes/main_menu.html", {"user": user})
+    return render_to_string("includes/main_menu.html", {"user": user, "can": Can.of(user)})
 
 
 def cached_menu(user) -> str:

@@ -9,7 +9,7 @@ from django.db.models import Count, IntegerField, Q, QuerySet
 from django.db.models.functions import Cast, ExtractMonth
 from django.utils import timezone
 
-from pairing.choices import REGION_SCOPED_ROLES
+from pairing import scope
 from pairing.keyset import Page
 from pairing.models import Pairing, Region
 from pairing.selectors.pairings import pairings_visible
@@ -66,7 +66,7 @@ class ComplianceRow:
 def compliance_counties(*, user) -> list[Region] | None:
     """The counties the grid can be narrowed to, for staff and leaders of a region (and superusers);
     None for everyone else, whose grid offers no county."""
-    if user.role in REGION_SCOPED_ROLES or user.is_superuser:
+    if scope.sees_region(user):
         return list(counties_visible(user=user))
     return None
 

@@ -7,7 +7,7 @@ from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from pairing import scope
-from pairing.choices import REGION_SCOPED_ROLES, RegionLevel
+from pairing.choices import RegionLevel
 from pairing.keyset import Keyset, Page, keyset_page, merged_keyset_page
 from pairing.models import Pairing, PairingStatus, Region
 from pairing.selectors.pairings import pairings_visible
@@ -58,7 +58,7 @@ def branch_pairings(*, user) -> dict | None:
     The index reads a branch's theme days by these pairings' ids, and their names from these rows:
     no joins on the list's query nor on the to-do's.
     """
-    if user.is_superuser or user.role in REGION_SCOPED_ROLES or not user.branch_id:
+    if scope.sees_region(user) or not user.branch_id:
         return None
     rows = (
         Pairing.objects.filter(scope.pairing_q(user))
@@ -149,13 +149,13 @@ def pairing_page(
 def scope_county(user) -> Region | None:
     """The county of county-level staff or leaders: all they see are its pairings, so their pages
     are read from its side. Only a reading hint: the rows are still those of ``pairings_visible``."""
-    region = user.region if user.role in REGION_SCOPED_ROLES and user.region_id else None
+    region = scope.scope_region(user)
     return region if region is not None and region.level == RegionLevel.COUNTY else None
 
 
 def sees_every_pairing_in(user, region: Region) -> bool:
     """Whether the scope rule shows the user every pairing with a side in ``region``: the region is
     inside the region of a staff member or leader (``scope.pairing_q`` matches either side)."""
-    if user.is_superuser or (user.role in REGION_SCOPED_ROLES and user.region_id == region.pk):
+    if user.is_superuser or (scope.is_region_scoped(user) and user.region_id == region.pk):
         return True
-    return user.role in REGION_SCOPED_ROLES and Region.objects.filter(scope.region_q(user), pk=region.pk).exists()
+    return scope.is_region_scoped(user) and Region.objects.filter(scope.region_q(user), pk=region.pk).exists()

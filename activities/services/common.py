@@ -8,13 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pairing.choices import BRANCH_SCOPED_ROLES
+from pairing import scope
 from pairing.models import Branch, Pairing
 
 
 def secretary_side(*, user, pairing: Pairing) -> Branch:
     """The side of the pairing a secretary acts for; PermissionDenied for anyone else."""
-    if getattr(user, "role", None) in BRANCH_SCOPED_ROLES and user.branch_id in (pairing.helper_id, pairing.partner_id):
+    if scope.is_secretary(user) and user.branch_id in (pairing.helper_id, pairing.partner_id):
         return pairing.helper if user.branch_id == pairing.helper_id else pairing.partner
     raise PermissionDenied(_("只有结对双方的支部书记可以填报。"))
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import notice_send, notice_send_to_branch
-from pairing.choices import BRANCH_SCOPED_ROLES
+from pairing import scope
 from pairing.models import Pairing, PairingStatus
 from twinning import files
 from twinning.audit import insert_with_history, save_audited
@@ -224,7 +224,7 @@ def theme_day_return(*, theme_day: ThemeDay, acting_user: User, reason: str) -> 
     if not reason:
         raise ValidationError({"reason": _("请填写退回原因。")})
     theme_day = _review(theme_day=theme_day, acting_user=acting_user, status=ThemeDayStatus.RETURNED, reason=reason)
-    recorders = User.objects.filter(role__in=BRANCH_SCOPED_ROLES, branch_id=theme_day.recorded_by_branch_id)
+    recorders = User.objects.filter(role__in=scope.BRANCH_SCOPED_ROLES, branch_id=theme_day.recorded_by_branch_id)
     notice_send(
         users=recorders,
         title=_("主题党日记录被退回"),
@@ -238,7 +238,7 @@ def theme_day_return(*, theme_day: ThemeDay, acting_user: User, reason: str) -> 
 def _notify_other_side(*, theme_day: ThemeDay, title: str) -> None:
     notice_send_to_branch(
         branch_id=theme_day.other_branch_id,
-        roles=BRANCH_SCOPED_ROLES,
+        roles=scope.BRANCH_SCOPED_ROLES,
         title=title,
         body=f"{theme_day.held_on:%Y-%m-%d} {theme_day.theme}",
         url=theme_day.get_absolute_url(),
@@ -268,7 +268,7 @@ def theme_day_reminders_send(*, today: datetime.date | None = None) -> int:
     for chunk in _chunks(list(pairings), 500):
         branch_ids = {b for _pk, h, p in chunk for b in (h, p)}
         secretaries.clear()
-        for user in User.objects.filter(role__in=BRANCH_SCOPED_ROLES, branch_id__in=branch_ids, is_active=True):
+        for user in User.objects.filter(role__in=scope.BRANCH_SCOPED_ROLES, branch_id__in=branch_ids, is_active=True):
             secretaries.setdefault(user.branch_id, []).append(user)
         for pk, helper_id, partner_id in chunk:
             users = secretaries.get(helper_id, []) + secretaries.get(partner_id, [])

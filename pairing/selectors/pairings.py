@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from twinning.history import history_changes
 
 from .. import scope
-from ..choices import HELPER_KINDS, REGION_SCOPED_ROLES, RegionLevel, UnitLevel
+from ..choices import HELPER_KINDS, RegionLevel, UnitLevel
 from ..models import Branch, Pairing, PairingStatus
 
 # Newest first, as a keyset order (pairing/keyset.py) on the primary key index. The services record
@@ -43,7 +43,7 @@ def pairing_list(*, user, filters: dict | None = None) -> QuerySet[Pairing]:
     qs = Pairing.objects.filter(scope.pairing_q(user)).select_related(
         "helper", "partner", "campaign", "helper__county", "partner__county", "partner__township"
     )
-    region = user.region if user.is_authenticated and user.role in REGION_SCOPED_ROLES and user.region_id else None
+    region = scope.scope_region(user)
     if region is not None and not user.is_superuser and region.level != RegionLevel.CITY:
         # The scope again, as id sets (implied by pairing_q for a county or township user). Not for
         # a city: nearly every pairing is in scope there and the newest ones are found at once.

@@ -75,7 +75,7 @@ def require_draw_region(user, region: Region) -> None:
         return
     if not scope.can_manage(user):
         raise PermissionDenied(_("只有组织部工作人员可以抽签。"))
-    if not region.path.startswith(user.region.path):
+    if not scope.manages_region(user, region):
         raise ValidationError({"region": _("该区域不在您的管辖范围内。")})
 
 

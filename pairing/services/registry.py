@@ -38,8 +38,8 @@ def _require_manager(user) -> None:
 
 
 def _require_in_scope(user, branch: Branch) -> None:
-    """A branch being graded or optimised must be one the acting user may place (their city or county)."""
-    if not scope.may_place_branch(user, city_id=branch.city_id, county_id=branch.county_id):
+    """A branch being changed, graded or optimised must be one the acting user manages (their city or county)."""
+    if not scope.manages_branch(user, branch):
         raise ValidationError(_("该支部不在您的管辖范围内。"))
 
 

@@ -9,7 +9,6 @@ from django.shortcuts import render
 from twinning.memo import ProcessMemo
 
 from .. import scope
-from ..choices import REGION_SCOPED_ROLES
 from ..selectors import coverage as coverage_selectors
 
 UNCOVERED_SHOWN = 200
@@ -30,10 +29,10 @@ def _coverage_figures(user) -> dict:
 @login_required
 def coverage(request):
     user = request.user
-    if not (user.is_superuser or user.role in REGION_SCOPED_ROLES):
+    if not scope.sees_region(user):
         raise PermissionDenied
-    # The figures depend on the user only through the region scope (scope.branch_q for these roles).
-    key = (user.is_superuser, user.role, user.region_id, coverage_selectors.coverage_stamp())
+    # The figures depend on the user only through their scope (scope.branch_q).
+    key = (scope.scope_key(user), coverage_selectors.coverage_stamp())
     context = {
         **_figures.get(key, lambda: _coverage_figures(user)),
         "uncovered_shown": UNCOVERED_SHOWN,

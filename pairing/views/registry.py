@@ -21,7 +21,7 @@ from twinning.rows import choice_labels, url_prefix
 from twinning.views import apply_validation_error, manager_required
 
 from .. import scope
-from ..choices import REGION_SCOPED_ROLES, BranchKind, Grade, OptimisationAction, UnitLevel
+from ..choices import BranchKind, Grade, OptimisationAction, UnitLevel
 from ..filters import BranchFilter, filter_fields
 from ..forms.registry import BranchForm, GradeBulkForm, OptimisationForm
 from ..keyset import Keyset, cursors, keyset_page, page_query
@@ -78,7 +78,7 @@ def branch_list(request):
         **cursors(request.GET),
     )
     can_manage = scope.can_manage(user)
-    show_filters = user.is_superuser or user.role in REGION_SCOPED_ROLES
+    show_filters = scope.sees_region(user)
     context = {
         "filter": branch_filter,
         "filter_fields": filter_fields(
@@ -111,7 +111,7 @@ def branch_list(request):
 def _choices_key(user, county: str | None = None) -> tuple:
     """What decides the regions a filter form offers (pairing/filters.py): the user's scope, and the
     county chosen, whose townships the township field offers."""
-    return (user.is_superuser, user.region_id, user.branch_id, id_or_none(county))
+    return (scope.scope_key(user), id_or_none(county))
 
 
 _BRANCH_COUNT_LABELS = (

@@ -27,7 +27,7 @@ def report_run_start(*, region: Region, as_of: datetime.date, acting_user) -> Re
 
     if not scope.can_manage(acting_user):
         raise PermissionDenied(_("只有组织部工作人员可以刷新统计。"))
-    if not Region.objects.filter(scope.region_q(acting_user), pk=region.pk).exists():
+    if not scope.manages_region(acting_user, region):
         raise PermissionDenied(_("您没有权限执行此操作。"))
     city, county = (region, None) if region.level == RegionLevel.CITY else (region.parent, region)
     with transaction.atomic():
