@@ -194,3 +194,13 @@ def region_pairing_q(region, prefix: str = "") -> Q:
     Used for what a region's list (an N list) asks of pairings, not for what a user may see.
     """
     return _region_branch_q(region, f"{prefix}helper__") | _region_branch_q(region, f"{prefix}partner__")
+
+
+def scope_key(user) -> tuple:
+    """The part of a memo key that says what the user may see."""
+    return (
+        bool(getattr(user, "is_superuser", False)),
+        getattr(user, "role", ""),
+        getattr(user, "region_id", None),
+        getattr(user, "branch_id", None),
+    )
