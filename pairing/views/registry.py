@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from twinning.memo import ProcessMemo
-from twinning.params import id_or_none, query_choice
+from twinning.params import query_choice
 from twinning.rows import choice_labels, url_prefix
 from twinning.views import apply_validation_error, manager_required
 
@@ -81,11 +81,7 @@ def branch_list(request):
     show_filters = user.is_superuser or user.role in REGION_SCOPED_ROLES
     context = {
         "filter": branch_filter,
-        "filter_fields": filter_fields(
-            branch_filter.form,
-            choices_key=_choices_key(user, request.GET.get("county")),
-            region_choices=branch_filter.region_choices,
-        )
+        "filter_fields": filter_fields(branch_filter.form, region_options=branch_filter.region_options())
         if show_filters
         else [],
         "page": page,
@@ -106,12 +102,6 @@ def branch_list(request):
         "grades": {value: (str(label), GRADE_BADGE.get(value, "secondary")) for value, label in Grade.choices},
     }
     return render(request, "pairing/branch_list.html", context)
-
-
-def _choices_key(user, county: str | None = None) -> tuple:
-    """What decides the regions a filter form offers (pairing/filters.py): the user's scope, and the
-    county chosen, whose townships the township field offers."""
-    return (user.is_superuser, user.region_id, user.branch_id, id_or_none(county))
 
 
 _BRANCH_COUNT_LABELS = (
