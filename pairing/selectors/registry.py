@@ -28,7 +28,7 @@ def current_optimisation_campaign(*, city_id: int | None) -> OptimisationCampaig
 
 def optimisation_campaigns(*, city_id: int) -> tuple:
     """(pk, name, starts_on, is_current) of each of a city's optimisation campaigns: what decides how
-    the optimisation form is drawn (pairing/views/registry.py). Plain SQL: it is read on every branch
+    the optimisation form is drawn (pairing/forms/registry.py). Plain SQL: it is read on every branch
     page a manager opens, only to find that form already drawn."""
     table = connection.ops.quote_name(OptimisationCampaign._meta.db_table)
     with connection.cursor() as cursor:
