@@ -59,7 +59,7 @@ def language_name_local(code: str) -> str:
 def main_menu(user) -> str:
     from accounts.templatetags.menus import cached_menu
 
-    return mark_safe(cached_menu(user))  # noqa: S308 (our template, memoised)
+    return mark_safe(cached_menu(user=user))  # noqa: S308 (our template, memoised)
 
 
 def crispy(form, helper=None) -> str:
