@@ -8,16 +8,9 @@ from django.views.decorators.http import require_POST
 
 from pairing import scope
 from pairing.selectors import registry as registry_selectors
-from twinning.memo import ProcessMemo
 
 from . import services
-from .selectors import home_summary_stamp
-
-# Counting every branch of a city's scope takes about half a second of PostgreSQL at province scale
-# and every login of the city's staff lands here; the counts move only with the branches, grades,
-# optimisation records and current campaigns: counted once per change (and at most every five
-# minutes) per region scope and year, per worker, as the coverage page does.
-_summaries = ProcessMemo(size=256, ttl=300)
+from .selectors import home_summary
 
 
 @login_required
@@ -28,9 +21,7 @@ def home(request):
         "greeting": _("%(name)s（%(role)s），您好。") % {"name": user.label, "role": user.get_role_display()},
     }
     if scope.sees_region(user):
-        # The counts depend on the user only through their scope (scope.branch_q).
-        key = (scope.scope_key(user), registry_selectors.current_year(), home_summary_stamp())
-        context["summary"] = _summaries.get(key, lambda: registry_selectors.scope_summary(user=user))
+        context["summary"] = home_summary(user=user)
         context["scope_name"] = user.region.name if user.region_id else _("全部")
         context["scope_heading"] = _("%(name)s · 工作概览") % {"name": context["scope_name"]}
     if user.branch_id:

@@ -1,17 +1,13 @@
 """Filters of the branch list (django-filter). Choices come from the user's scope."""
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import django_filters
 from django import forms
-from django.db import connection
-from django.db.models import Q, QuerySet
-from django.utils.safestring import mark_safe
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from markupsafe import escape
 
-from twinning.memo import ProcessMemo
 from twinning.params import id_or_none
 
 from .choices import BranchKind, Grade, RegionLevel, UnitLevel
@@ -46,15 +42,11 @@ class BranchFilter(django_filters.FilterSet):
         townships = regions.filter(level=RegionLevel.TOWNSHIP)
         self.filters["county"].queryset = regions.filter(level=RegionLevel.COUNTY)
         self.filters["township"].queryset = townships if county is None else townships.filter(parent_id=county)
+        self.user, self.county = user, county
 
-        def township_options():
-            options = registry_selectors.townships_visible(user=user)
-            return options if county is None else options.filter(parent_id=county)
-
-        self.region_choices = {
-            "county": lambda: registry_selectors.counties_visible(user=user),
-            "township": township_options,
-        }
+    def region_options(self) -> dict[str, tuple]:
+        """The (pk, name) rows the region fields offer (memoised by the selector)."""
+        return registry_selectors.region_choices(user=self.user, names=("county", "township"), county=self.county)
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -82,64 +74,30 @@ class FilterField(NamedTuple):
     label: str
     value: str  # the current value as text
     errors: list
-    options: str | None  # a select's <option>s, the current one selected; None for a text input
+    options: Sequence[tuple] | None  # a select's (value, label) rows; None for a text input
+    selected: int | None  # the index of the option shown selected (the first with the current value)
 
 
-# The region options of the filter forms, drawn once per scope and stamp (twinning/memo.py). The
-# stamp is the newest region's id, so a region added (a township by a roster import, or in the
-# admin) shows at once; a region renamed in the admin shows within the memo's minute.
-_region_options = ProcessMemo(size=512, ttl=60)
-
-
-def regions_stamp() -> int:
-    """The newest region's id: one read of the primary key index, and no ORM query to compile."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(Region._meta.db_table)}")  # noqa: S608
-        return cursor.fetchone()[0] or 0
-
-
-def _options(choices) -> str:
-    return mark_safe("".join(f'<option value="{escape(value)}">{escape(label)}</option>' for value, label in choices))  # noqa: S308
-
-
-def filter_fields(
-    form: forms.Form,
-    *,
-    choices_key: Hashable | None = None,
-    region_choices: Mapping[str, Callable[[], QuerySet]] | None = None,
-) -> list[FilterField]:
-    """The fields of a list page's filter form, as its template draws them (templates/jinja2/pairing/_macros.html).
-
-    A region field's options are read as (pk, name) pairs, the label ``Region.__str__`` gives
-    (iterating the field built a model instance per option: ~200 townships, with their counties),
-    from ``region_choices[name]()`` if given, else the field's queryset. Given ``choices_key`` (what
-    decides the regions offered: the user's scope and the filters that narrow them), they are drawn
-    once per key and ``regions_stamp()`` in each process.
-    """
-    fields, stamp = [], None
+def filter_fields(form: forms.Form, *, region_options: Mapping[str, Sequence[tuple]]) -> list[FilterField]:
+    """The fields of a list page's filter form, as its template draws them (the ``filter_field`` macro
+    of templates/jinja2/pairing/_macros.html). A region field's options are the (pk, name) rows of
+    ``region_options`` (``registry_selectors.region_choices``, memoised), after its empty label."""
+    fields = []
     for bound in form:
         field = bound.field
         value = bound.value()
         current = "" if value is None else str(value)
         if isinstance(field, forms.ModelChoiceField):
-            empty = "" if field.empty_label is None else _options([("", field.empty_label)])
-            source = (region_choices or {}).get(bound.name, lambda field=field: field.queryset)
-
-            def draw(source=source) -> str:
-                return _options(source().values_list("pk", "name"))
-
-            if choices_key is None:
-                options = draw()
-            else:
-                stamp = regions_stamp() if stamp is None else stamp
-                options = _region_options.get((choices_key, bound.name, stamp), draw)
-            options = empty + options
+            empty = () if field.empty_label is None else (("", field.empty_label),)
+            options = (*empty, *region_options[bound.name])
         elif isinstance(field, forms.ChoiceField):
-            options = _options(field.choices)
+            options = tuple(field.choices)
         else:
             options = None
+        selected = None
         if options is not None:
-            chosen = f'<option value="{escape(current)}">'
-            options = mark_safe(options.replace(chosen, f"{chosen[:-1]} selected>", 1))  # noqa: S308
-        fields.append(FilterField(bound.auto_id, bound.html_name, bound.label, current, bound.errors, options))
+            selected = next((i for i, (choice, _label) in enumerate(options) if str(choice) == current), None)
+        fields.append(
+            FilterField(bound.auto_id, bound.html_name, bound.label, current, bound.errors, options, selected)
+        )
     return fields

@@ -7,13 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.urls import get_script_prefix
 from django.utils import timezone
-from django.utils.formats import date_format, localize
-from django.utils.html import json_script
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,22 +15,18 @@ from pairing import scope
 from pairing.choices import RegionLevel
 from pairing.models import Region
 from twinning import files
-from twinning.memo import ProcessMemo
 from twinning.params import id_or_none, query_date, query_id, query_text
 from twinning.views import access_required
 
 from .forms import AssessmentExportForm, AssessmentWeightsForm, ThresholdFormSet
-from .models import Metric
 from .periods import parse_quarter, recent_quarters
 from .selectors import audit
 from .selectors.assessment import assessment_exports, weights_for, weights_get
 from .selectors.dashboard import (
-    child_regions,
     city_of,
+    dashboard_figures,
     dashboard_region,
-    figures_stamp,
     report_runs,
-    snapshot_get,
     thresholds,
 )
 from .services.assessment_exports import assessment_export_start, export_filename
@@ -48,123 +38,10 @@ from .workbook import WEIGHT_LABELS
 dashboard_required = access_required(scope.sees_region)
 
 
-def _cards(figures: dict, bands: dict) -> list[dict]:
-    def card(metric, label, row, num_key, den_key="total"):
-        rate = row.get("rate") if row else None
-        return {
-            "metric": metric,
-            "label": label,
-            "rate": rate,
-            "num": row.get(num_key, 0) if row else 0,
-            "den": row.get(den_key, 0) if row else 0,
-            "colour": bands[metric].colour(rate),
-        }
-
-    volunteers = figures.get("volunteers") or {}
-    hours = card(Metric.VOLUNTEERS, _("核实服务时长"), volunteers, "members_on_target", "members")
-    quarter, verified = volunteers.get("quarter", ""), volunteers.get("verified_hours", 0)
-    hours.update(
-        hours=verified,
-        quarter=quarter,
-        # Values localised, as {% blocktranslate %} showed them before the page moved to Jinja2.
-        hours_label=_("%(hours)s 小时") % {"hours": localize(verified)},
-        members_label=_("%(quarter)s 党员达标 %(num)s / %(den)s")
-        % {"quarter": quarter, "num": localize(hours["num"]), "den": localize(hours["den"])},
-    )
-    return [
-        card(Metric.COVERAGE, _("结对覆盖率"), figures.get("coverage"), "paired"),
-        card(Metric.OPTIMISATION, _("优化率"), figures.get("optimisation"), "optimised"),
-        card(Metric.THEME_DAYS, _("本月主题党日达标率"), figures.get("theme_days"), "confirmed", "active"),
-        card(Metric.N_TASKS, _("重点任务完成率"), figures.get("n_tasks"), "done", "due"),
-        hours,
-    ]
-
-
-def _row_figures(figures: dict, bands: dict) -> dict:
-    """The extra columns of a child region's row: compliance, N progress, volunteers."""
-    theme_days, n_tasks = figures.get("theme_days") or {}, figures.get("n_tasks") or {}
-    volunteers = figures.get("volunteers") or {}
-    return {
-        "theme_days": theme_days,
-        "theme_days_colour": bands[Metric.THEME_DAYS].colour(theme_days.get("rate")),
-        "n_tasks": n_tasks,
-        "n_tasks_colour": bands[Metric.N_TASKS].colour(n_tasks.get("rate")),
-        "volunteers": volunteers,
-        "volunteers_colour": bands[Metric.VOLUNTEERS].colour(volunteers.get("rate")),
-    }
-
-
-# The dashboard's figures per snapshot, bands and language: the cards, rows and chart and the figures
-# fragment drawn from them. A dashboard changes once per snapshot while leaders open it all day, so a
-# page view reads only what the figures move with (figures_stamp) and draws the page around
-# the kept fragment; the snapshot's JSON, the bands and the child regions are read when the stamp
-# moves. Process memory (twinning/memo.py), not the cache: pages must keep working while Redis is
-# down. The child regions (names to links) move no stamp, hence the expiry.
-_figures_memo = ProcessMemo(size=64, ttl=300)
-
-
-def _figures(region: Region, snapshot_id: int) -> dict:
-    """The page's values drawn from a snapshot: read and rendered only when the figures' stamp moves."""
-    snapshot = snapshot_get(pk=snapshot_id)
-    bands = thresholds(city=city_of(region))
-    children = child_regions(region=region)
-    rows = []
-    for name, figures in sorted(
-        snapshot.children.items(), key=lambda kv: children[kv[0]].path if kv[0] in children else "~"
-    ):
-        child = children.get(name)
-        coverage, optimisation = figures.get("coverage") or {}, figures.get("optimisation") or {}
-        drill = child is not None and child.level == RegionLevel.COUNTY
-        rows.append(
-            {
-                "name": name,
-                "label": name if drill else _(name),  # 县直单位 is stored untranslated (gettext_noop)
-                "region": {"pk": child.pk, "level": child.level} if child else None,
-                "drill": drill,
-                "coverage": coverage,
-                "coverage_colour": bands[Metric.COVERAGE].colour(coverage.get("rate")),
-                "optimisation": optimisation,
-                "optimisation_colour": bands[Metric.OPTIMISATION].colour(optimisation.get("rate")),
-                **_row_figures(figures, bands),
-            }
-        )
-    by_month = (snapshot.figures.get("theme_days") or {}).get("by_month") or []
-    by_quarter = snapshot.figures.get("hours_by_quarter") or []
-    chart = {
-        "names": [r["name"] for r in rows],
-        "coverage": [r["coverage"].get("rate") for r in rows],
-        "optimisation": [r["optimisation"].get("rate") for r in rows],
-        "theme_days": {"labels": [m["month"] for m in by_month], "rates": [m["rate"] for m in by_month]},
-        "hours": {"labels": [q["quarter"] for q in by_quarter], "values": [q["hours"] for q in by_quarter]},
-    }
-    cards = _cards(snapshot.figures, bands)
-    context = {
-        "level": region.level,
-        "region_pk": region.pk,
-        "year": snapshot.as_of.year,
-        "cards": cards,
-        "rows": rows,
-        "chart_json": json_script(chart, "dashboard-data"),
-    }
-    as_of = _("数据截至 %(day)s（计算于 %(at)s）") % {
-        "day": date_format(snapshot.as_of, "Y-m-d"),
-        "at": date_format(timezone.localtime(snapshot.computed_at), "Y-m-d H:i"),
-    }
-    return {
-        "snapshot": snapshot,
-        "as_of": as_of,
-        "cards": cards,
-        "rows": rows,
-        "chart": chart,
-        "figures_html": mark_safe(render_to_string("reports/_dashboard_figures.html", context)),  # noqa: S308
-    }
-
-
 @dashboard_required
 def dashboard(request):
     """Headline cards and charts of a region, read from its latest snapshot (no recomputation)."""
     region = dashboard_region(user=request.user, region_id=query_id(request, "region", label=_("区域")))
-    snapshot_id, *stamp = figures_stamp(region=region)
     context = {
         "region": region,
         "heading": _("%(name)s · 统计看板") % {"name": region.name},
@@ -175,9 +52,7 @@ def dashboard(request):
         "can_manage": scope.can_manage(request.user),
         "parent": region.parent if region.level == RegionLevel.COUNTY and request.user.region_id != region.pk else None,
     }
-    if snapshot_id:
-        key = (snapshot_id, *stamp, get_language(), get_script_prefix())
-        context.update(_figures_memo.get(key, lambda: _figures(region, snapshot_id)))
+    context.update(dashboard_figures(region=region) or {})
     return render(request, "reports/dashboard.html", context)
 
 

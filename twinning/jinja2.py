@@ -33,6 +33,7 @@ from django.templatetags.static import static
 from django.test.signals import template_rendered
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.html import json_script
 from django.utils.safestring import mark_safe
 
 
@@ -58,7 +59,7 @@ def language_name_local(code: str) -> str:
 def main_menu(user) -> str:
     from accounts.templatetags.menus import cached_menu
 
-    return mark_safe(cached_menu(user))  # noqa: S308 (our template, memoised)
+    return mark_safe(cached_menu(user=user))  # noqa: S308 (our template, memoised)
 
 
 def crispy(form, helper=None) -> str:
@@ -92,6 +93,7 @@ FILTERS = {
     "localize": formats.localize,
     "intcomma": intcomma,
     "language_name_local": language_name_local,
+    "json_script": json_script,
 }
 
 

@@ -8,10 +8,14 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 
+from twinning.memo import memoized
+
 from .. import scope
 from ..choices import HELPER_KINDS, PARTNER_KINDS, BranchKind, UnitLevel
 from ..models import Branch, Pairing, PairingCampaign, PairingStatus, Region
 from .pairings import pairing_list
+
+UNCOVERED_SHOWN = 200
 
 
 def uncovered_partners(*, user) -> QuerySet[Branch]:
@@ -155,3 +159,17 @@ def doubles(*, user) -> QuerySet[Pairing]:
         .filter(slot=2, status=PairingStatus.ACTIVE, campaign__is_current=True)
         .order_by(F("double_approved_at").asc(nulls_first=True), "helper__code")
     )
+
+
+# Counting every branch of a city takes a few hundred ms at province scale, and the figures only
+# move when a pairing, a branch or the current campaigns change: computed once per change (and at
+# most every five minutes) per scope, per worker.
+@memoized(key=lambda *, user: scope.scope_key(user), stamp=coverage_stamp, size=256, ttl=300)
+def coverage_figures(*, user) -> dict:
+    """The coverage page's figures: the table, and the first ``UNCOVERED_SHOWN`` uncovered partners and
+    一帮二 pairings."""
+    return {
+        "coverage": coverage(user=user),
+        "uncovered": list(uncovered_partners(user=user)[:UNCOVERED_SHOWN]),
+        "doubles": list(doubles(user=user)[:UNCOVERED_SHOWN]),
+    }

@@ -9,6 +9,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from twinning.memo import memoized
+
 from .. import scope
 from ..choices import HELPER_KINDS, PARTNER_KINDS, RegionLevel
 from ..models import Branch, BranchGrade, OptimisationCampaign, OptimisationRecord, Region, Unit
@@ -26,7 +28,7 @@ def current_optimisation_campaign(*, city_id: int | None) -> OptimisationCampaig
 
 def optimisation_campaigns(*, city_id: int) -> tuple:
     """(pk, name, starts_on, is_current) of each of a city's optimisation campaigns: what decides how
-    the optimisation form is drawn (pairing/views/registry.py). Plain SQL: it is read on every branch
+    the optimisation form is drawn (pairing/forms/registry.py). Plain SQL: it is read on every branch
     page a manager opens, only to find that form already drawn."""
     table = connection.ops.quote_name(OptimisationCampaign._meta.db_table)
     with connection.cursor() as cursor:
@@ -122,6 +124,34 @@ def townships_visible(*, user) -> QuerySet[Region]:
         .select_related("parent")
         .order_by("path")
     )
+
+
+def regions_stamp() -> int:
+    """The newest region's id: one read of the primary key index, and no ORM query to compile."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(Region._meta.db_table)}")  # noqa: S608
+        return cursor.fetchone()[0] or 0
+
+
+# The regions a filter form offers, read once per scope, county chosen and stamp. The stamp is the
+# newest region's id, so a region added (a township by a roster import, or in the admin) shows at
+# once; a region renamed in the admin shows within the memo's minute.
+@memoized(
+    key=lambda *, user, names, county=None: (scope.scope_key(user), names, county),
+    stamp=regions_stamp,
+    size=512,
+    ttl=60,
+)
+def region_choices(*, user, names: tuple[str, ...], county: int | None = None) -> dict[str, tuple]:
+    """(pk, name) rows of the regions a list's filter form offers, for each of ``names`` ("county",
+    "township"; the townships of ``county`` when one is chosen). Read as pairs, the label
+    ``Region.__str__`` gives: iterating the field built a model instance per option (~200 townships,
+    with their counties)."""
+    readers = {
+        "county": lambda: counties_visible(user=user),
+        "township": lambda: townships_visible(user=user).filter(**({} if county is None else {"parent_id": county})),
+    }
+    return {name: tuple(readers[name]().values_list("pk", "name")) for name in names}
 
 
 def units_visible(*, user) -> QuerySet[Unit]:

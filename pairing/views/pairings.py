@@ -38,9 +38,10 @@ from ..models import Branch, Pairing, PairingMethod, PairingStatus
 from ..selectors import coverage as coverage_selectors
 from ..selectors import draws as draw_selectors
 from ..selectors import pairings as pairing_selectors
+from ..selectors import registry as registry_selectors
 from ..services import draw as draw_services
 from ..services import pairings as services
-from .registry import _choices_key, _count_label
+from .registry import _count_label
 
 PAGE_SIZE = 50
 # The first page of the pairing list reads up to this many keys to say how many pairings there are.
@@ -97,7 +98,9 @@ def pairing_list(request):
     )
     context = {
         "filter_form": form,
-        "filter_fields": filter_fields(form, choices_key=_choices_key(user)),
+        "filter_fields": filter_fields(
+            form, region_options=registry_selectors.region_choices(user=user, names=("county",))
+        ),
         "page": page,
         "count_label": _count_label(page, _PAIRING_COUNT_LABELS),
         "query": page_query(request.GET),

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from crispy_forms.utils import render_crispy_form
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from twinning.memo import ProcessMemo
-from twinning.params import id_or_none, query_choice
+from twinning.params import query_choice
 from twinning.rows import choice_labels, url_prefix
 from twinning.views import apply_validation_error, manager_required
 
 from .. import scope
 from ..choices import BranchKind, Grade, OptimisationAction, UnitLevel
 from ..filters import BranchFilter, filter_fields
-from ..forms.registry import BranchForm, GradeBulkForm, OptimisationForm
+from ..forms.registry import BranchForm, GradeBulkForm, OptimisationForm, optimisation_form_fields
 from ..keyset import Keyset, cursors, keyset_page, page_query
 from ..models import PairingMethod, PairingStatus
 from ..selectors import pairings as pairing_selectors
@@ -81,11 +78,7 @@ def branch_list(request):
     show_filters = scope.sees_region(user)
     context = {
         "filter": branch_filter,
-        "filter_fields": filter_fields(
-            branch_filter.form,
-            choices_key=_choices_key(user, request.GET.get("county")),
-            region_choices=branch_filter.region_choices,
-        )
+        "filter_fields": filter_fields(branch_filter.form, region_options=branch_filter.region_options())
         if show_filters
         else [],
         "page": page,
@@ -106,12 +99,6 @@ def branch_list(request):
         "grades": {value: (str(label), GRADE_BADGE.get(value, "secondary")) for value, label in Grade.choices},
     }
     return render(request, "pairing/branch_list.html", context)
-
-
-def _choices_key(user, county: str | None = None) -> tuple:
-    """What decides the regions a filter form offers (pairing/filters.py): the user's scope, and the
-    county chosen, whose townships the township field offers."""
-    return (scope.scope_key(user), id_or_none(county))
 
 
 _BRANCH_COUNT_LABELS = (
@@ -147,27 +134,9 @@ def branch_detail(request, pk: int):
         "active": PairingStatus.ACTIVE,
         "history": registry_selectors.branch_history(branch=branch) if can_manage else None,
         "can_manage": can_manage,
-        "optimisation_form": _optimisation_form_fields(branch) if can_manage else None,
+        "optimisation_form": optimisation_form_fields(branch=branch) if can_manage else None,
     }
     return render(request, "pairing/branch_detail.html", context)
-
-
-# The optimisation form's fields as crispy-forms draws them, per language and per city's campaigns
-# (they are its only choices that vary): crispy drew them through Django templates in ~4 ms, a
-# fifth of the page. The <form> tag and its CSRF token are the page's (branch_detail.html).
-_optimisation_forms = ProcessMemo(size=256, ttl=3600)
-
-
-def _optimisation_form_fields(branch) -> str:
-    campaigns = registry_selectors.optimisation_campaigns(city_id=branch.city_id)
-
-    def draw() -> str:
-        form = OptimisationForm(branch=branch)
-        form.helper.form_tag = False
-        form.helper.disable_csrf = True
-        return render_crispy_form(form)
-
-    return _optimisation_forms.get((translation.get_language(), branch.city_id, campaigns), draw)
 
 
 @manager_required

@@ -1,14 +1,23 @@
-"""The dashboard's reads: the regions it shows, its snapshot and bands, and the report runs."""
+"""The dashboard's reads: the regions it shows, its figures (memoised per snapshot and bands), and the
+report runs."""
 
 from __future__ import annotations
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils import timezone
+from django.utils.formats import date_format, localize
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from pairing import scope
 from pairing.choices import RegionLevel
 from pairing.models import Region
+from twinning.memo import memoized
 
 from ..models import Metric, ReportRun, Snapshot, Threshold
 
@@ -46,11 +55,6 @@ def figures_stamp(*, region: Region) -> tuple:
         return tuple(cursor.fetchone())
 
 
-def snapshot_get(*, pk: int) -> Snapshot:
-    """A snapshot found by ``figures_stamp`` (of a region ``dashboard_region`` gave)."""
-    return Snapshot.objects.get(pk=pk)
-
-
 def child_regions(*, region: Region) -> dict[str, Region]:
     return {r.name: r for r in Region.objects.filter(parent=region).order_by("path")}
 
@@ -64,6 +68,118 @@ def thresholds(*, city: Region) -> dict[str, Threshold]:
     """Every metric's bands; unsaved defaults (95 % / 80 %) where staff set none."""
     saved = {t.metric: t for t in Threshold.objects.filter(city=city)}
     return {m: saved.get(m) or Threshold(city=city, metric=m) for m in Metric.values}
+
+
+def _cards(figures: dict, bands: dict) -> list[dict]:
+    def card(metric, label, row, num_key, den_key="total"):
+        rate = row.get("rate") if row else None
+        return {
+            "metric": metric,
+            "label": label,
+            "rate": rate,
+            "num": row.get(num_key, 0) if row else 0,
+            "den": row.get(den_key, 0) if row else 0,
+            "colour": bands[metric].colour(rate),
+        }
+
+    volunteers = figures.get("volunteers") or {}
+    hours = card(Metric.VOLUNTEERS, _("核实服务时长"), volunteers, "members_on_target", "members")
+    quarter, verified = volunteers.get("quarter", ""), volunteers.get("verified_hours", 0)
+    hours.update(
+        hours=verified,
+        quarter=quarter,
+        # Values localised, as {% blocktranslate %} showed them before the page moved to Jinja2.
+        hours_label=_("%(hours)s 小时") % {"hours": localize(verified)},
+        members_label=_("%(quarter)s 党员达标 %(num)s / %(den)s")
+        % {"quarter": quarter, "num": localize(hours["num"]), "den": localize(hours["den"])},
+    )
+    return [
+        card(Metric.COVERAGE, _("结对覆盖率"), figures.get("coverage"), "paired"),
+        card(Metric.OPTIMISATION, _("优化率"), figures.get("optimisation"), "optimised"),
+        card(Metric.THEME_DAYS, _("本月主题党日达标率"), figures.get("theme_days"), "confirmed", "active"),
+        card(Metric.N_TASKS, _("重点任务完成率"), figures.get("n_tasks"), "done", "due"),
+        hours,
+    ]
+
+
+def _row_figures(figures: dict, bands: dict) -> dict:
+    """The extra columns of a child region's row: compliance, N progress, volunteers."""
+    theme_days, n_tasks = figures.get("theme_days") or {}, figures.get("n_tasks") or {}
+    volunteers = figures.get("volunteers") or {}
+    return {
+        "theme_days": theme_days,
+        "theme_days_colour": bands[Metric.THEME_DAYS].colour(theme_days.get("rate")),
+        "n_tasks": n_tasks,
+        "n_tasks_colour": bands[Metric.N_TASKS].colour(n_tasks.get("rate")),
+        "volunteers": volunteers,
+        "volunteers_colour": bands[Metric.VOLUNTEERS].colour(volunteers.get("rate")),
+    }
+
+
+def _rows(snapshot: Snapshot, children: dict[str, Region], bands: dict) -> list[dict]:
+    """A row per child region of the snapshot, in the tree's order (the regions gone last)."""
+    rows = []
+    for name, figures in sorted(
+        snapshot.children.items(), key=lambda kv: children[kv[0]].path if kv[0] in children else "~"
+    ):
+        child = children.get(name)
+        coverage, optimisation = figures.get("coverage") or {}, figures.get("optimisation") or {}
+        drill = child is not None and child.level == RegionLevel.COUNTY
+        rows.append(
+            {
+                "name": name,
+                "label": name if drill else _(name),  # 县直单位 is stored untranslated (gettext_noop)
+                "region": {"pk": child.pk, "level": child.level} if child else None,
+                "drill": drill,
+                "coverage": coverage,
+                "coverage_colour": bands[Metric.COVERAGE].colour(coverage.get("rate")),
+                "optimisation": optimisation,
+                "optimisation_colour": bands[Metric.OPTIMISATION].colour(optimisation.get("rate")),
+                **_row_figures(figures, bands),
+            }
+        )
+    return rows
+
+
+# A dashboard changes once per snapshot while leaders open it all day, so a page view reads only what
+# the figures move with (figures_stamp); the snapshot's JSON, the bands and the child regions are
+# read when the stamp moves. The child regions (names to links) move no stamp, hence the expiry.
+# The figures fragment is drawn here too, once per stamp, language and script prefix (its links):
+# drawn by the page at each request it cost 1.1 ms, twice the view's time (2.4 ms instead of
+# 1.25 ms a view over 200 renders, SQLite), where the rest of the app draws from memoised rows.
+@memoized(key=lambda *, region: (region.pk, get_language(), get_script_prefix()), stamp=figures_stamp, size=64, ttl=300)
+def dashboard_figures(*, region: Region) -> dict | None:
+    """The cards, rows and chart of a region's latest snapshot, with the labels in the current
+    language, and the figures fragment drawn from them (``figures_html``); None before its first
+    snapshot."""
+    snapshot = Snapshot.objects.filter(region=region).order_by("-as_of").first()
+    if snapshot is None:
+        return None
+    bands = thresholds(city=city_of(region))
+    rows = _rows(snapshot, child_regions(region=region), bands)
+    by_month = (snapshot.figures.get("theme_days") or {}).get("by_month") or []
+    by_quarter = snapshot.figures.get("hours_by_quarter") or []
+    chart = {
+        "names": [r["name"] for r in rows],
+        "coverage": [r["coverage"].get("rate") for r in rows],
+        "optimisation": [r["optimisation"].get("rate") for r in rows],
+        "theme_days": {"labels": [m["month"] for m in by_month], "rates": [m["rate"] for m in by_month]},
+        "hours": {"labels": [q["quarter"] for q in by_quarter], "values": [q["hours"] for q in by_quarter]},
+    }
+    as_of = _("数据截至 %(day)s（计算于 %(at)s）") % {
+        "day": date_format(snapshot.as_of, "Y-m-d"),
+        "at": date_format(timezone.localtime(snapshot.computed_at), "Y-m-d H:i"),
+    }
+    figures = {
+        "level": region.level,
+        "region_pk": region.pk,
+        "year": snapshot.as_of.year,
+        "cards": _cards(snapshot.figures, bands),
+        "rows": rows,
+        "chart": chart,
+    }
+    drawn = render_to_string("reports/_dashboard_figures.html", figures)
+    return {**figures, "snapshot": snapshot, "as_of": as_of, "figures_html": mark_safe(drawn)}  # noqa: S308
 
 
 def report_runs(*, user) -> QuerySet[ReportRun]:

@@ -159,9 +159,9 @@ def test_leaders_cannot_refresh_and_runs_are_scoped(client, world):
 
 
 def test_figures_are_rendered_once_per_snapshot_and_again_when_anything_shown_changes(client, world):
-    from reports import views
+    from reports.selectors.dashboard import dashboard_figures
 
-    views._figures_memo.clear()
+    dashboard_figures.memo.clear()
     login(client, UserFactory.leader(region=world["city"]))
     url, fragment = reverse("reports:dashboard"), "reports/_dashboard_figures.html"
     first = client.get(url)
