@@ -56,7 +56,7 @@ BATCH = 1000
 PREVIEW_LIMIT = 200
 OPTIMISATION_NOTE = "名册导入"
 
-CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
+CREATE, UPDATE = "create", "update"
 BRANCH_FIELDS = (
     "name",
     "kind",

@@ -50,13 +50,6 @@ PAIRING_COUNT_CAP = 1000
 DRAW_ROWS_SHOWN = 200
 
 
-def _errors_to_messages(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}：{error}" if label else error)
-
-
 def _detail_forms(request, pairing: Pairing, bound: dict | None = None) -> dict:
     bound = bound or {}
     forms = {
