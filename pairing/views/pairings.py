@@ -22,6 +22,7 @@ from twinning.rows import choice_labels, url_prefix
 from twinning.views import apply_validation_error, manager_required
 
 from .. import scope
+from ..choices import PairingMethod, PairingStatus
 from ..filters import filter_fields
 from ..forms.pairings import (
     AgreementForm,
@@ -34,7 +35,7 @@ from ..forms.pairings import (
     SwapForm,
 )
 from ..keyset import Keyset, cursors, keyset_page, page_query
-from ..models import Branch, Pairing, PairingMethod, PairingStatus
+from ..models import Branch, Pairing
 from ..selectors import coverage as coverage_selectors
 from ..selectors import draws as draw_selectors
 from ..selectors import pairings as pairing_selectors
