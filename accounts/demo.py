@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Case, When
 
-from pairing.choices import BranchKind, RegionLevel, Role, UnitLevel
+from pairing.choices import BranchKind, PairingStatus, RegionLevel, Role, UnitLevel
 from pairing.demo import pair_demo_secretaries
-from pairing.models import Branch, Pairing, PairingStatus, Region
+from pairing.models import Branch, Pairing, Region
 
 from .models import User
 

@@ -14,7 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from pairing import scope
-from pairing.models import Pairing, PairingStatus, Region
+from pairing.choices import PairingStatus
+from pairing.models import Pairing, Region
 from twinning.audit import insert_with_history
 
 from .choices import ActivityKind, Half, TaskProgress, ThemeDayStatus

@@ -127,7 +127,3 @@ def _today():
 
 def dataset_ready(*, branches: int) -> bool:
     return Branch.objects.count() >= branches
-
-
-def rng_for(seed: int, stage: str) -> random.Random:
-    return random.Random(f"{seed}:bench:{stage}")

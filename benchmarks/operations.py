@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
-from pairing.choices import BranchKind, RegionLevel
+from pairing.choices import BranchKind, PairingStatus, RegionLevel
 from pairing.keyset import cursor_encode
-from pairing.models import Branch, Pairing, PairingStatus, Region
+from pairing.models import Branch, Pairing, Region
 from pairing.roster import columns as roster_columns
 from pairing.roster import imports as roster_imports
 from pairing.roster.exports import branch_row, city_branches, text_cell

@@ -15,8 +15,8 @@ from django.contrib.auth.hashers import make_password
 
 from accounts.demo import DEMO_PASSWORD
 from pairing import scope
-from pairing.choices import Role
-from pairing.models import Branch, Pairing, PairingStatus
+from pairing.choices import PairingStatus, Role
+from pairing.models import Branch, Pairing
 from pairing.selectors.registry import counties_visible
 
 User = get_user_model()

@@ -17,9 +17,9 @@ from rest_framework.response import Response
 from twinning.api import BoundedIntegerField, CursorPage, IdFilter, ScopedPrimaryKeyRelatedField
 
 from . import scope
-from .choices import Grade
+from .choices import Grade, PairingMethod, PairingStatus
 from .filters import BranchFilter
-from .models import Branch, BranchGrade, Pairing, PairingMethod, PairingStatus, Region, Unit
+from .models import Branch, BranchGrade, Pairing, Region, Unit
 from .selectors import pairings as pairing_selectors
 from .selectors import registry as registry_selectors
 from .services import registry as services

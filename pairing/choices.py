@@ -42,6 +42,20 @@ class Grade(models.TextChoices):
 
 GRADE_STRENGTH = {Grade.GOOD: 3, Grade.MEDIUM: 2, Grade.WEAK: 1}
 
+# The Chinese names of these choices, fixed whatever the UI language: the roster file format, the
+# draw command's JSON and the keys of stored snapshot figures spell them out, so they are written
+# here rather than taken from the (translatable) labels.
+BRANCH_KIND_NAMES = {
+    BranchKind.ORGAN: "机关",
+    BranchKind.ENTERPRISE: "企业",
+    BranchKind.INSTITUTION: "事业",
+    BranchKind.VILLAGE: "农村",
+    BranchKind.COMMUNITY: "社区",
+    BranchKind.OTHER: "其他",
+}
+UNIT_LEVEL_NAMES = {UnitLevel.CITY: "市直", UnitLevel.COUNTY: "县区"}
+GRADE_NAMES = {Grade.GOOD: "好", Grade.MEDIUM: "中", Grade.WEAK: "差"}
+
 
 class OptimisationAction(models.TextChoices):
     REELECTION = "reelection", _("换届选举")
@@ -61,3 +75,26 @@ class Role(models.TextChoices):
 
 REGION_SCOPED_ROLES = (Role.STAFF, Role.LEADER)
 BRANCH_SCOPED_ROLES = (Role.SECRETARY, Role.COMMUNITY_SECRETARY)
+
+
+class PairingStatus(models.TextChoices):
+    ACTIVE = "active", _("结对中")
+    DISSOLVED = "dissolved", _("已解除")
+
+
+class PairingMethod(models.TextChoices):
+    DRAW = "draw", _("随机抽签")
+    MANUAL = "manual", _("人工结对")
+    UNIT_COMMUNITY = "unit_community", _("单位联社区")
+
+
+class DrawLevel(models.TextChoices):
+    COUNTY = "county", _("县区抽签")
+    CITY = "city", _("市直单位联中心城区社区")
+
+
+class RosterImportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("导入中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")

@@ -253,7 +253,8 @@ def seed_pairings(rng: random.Random, city: Region) -> None:
 
 def pair_demo_secretaries(*, helper: Branch, partner: Branch) -> None:
     """Make the demo secretaries' branches a pair, so the demo pair works end to end (idempotent)."""
-    from .models import Pairing, PairingStatus
+    from .choices import PairingStatus
+    from .models import Pairing
     from .services import pairings as services
 
     reason = "演示数据调整"

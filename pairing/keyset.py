@@ -139,12 +139,6 @@ class Keyset:
         """Rows at or before ``value`` of the first key in reading order: the end of a range."""
         return self.bound(value, backwards=not backwards)
 
-    def compare(self, a: tuple, b: tuple) -> int:
-        for x, y, descending in zip(a, b, self.descending, strict=True):
-            if x != y:
-                return (1 if x > y else -1) * (-1 if descending else 1)
-        return 0
-
     def decode(self, model: type[Model], text: str | None) -> tuple | None:
         """The key values in a cursor, cleaned by the fields; None if it is not one of ours."""
         values = cursor_decode(text, _fields(model, self.keys))
@@ -238,41 +232,16 @@ def merged_keyset_page(
     following = first_keyset.decode(model, after)
     previous = first_keyset.decode(model, before) if following is None else None
     cursor, backwards = (previous, True) if previous is not None else (following, False)
+    entries, full, read = _read_page(sources, cursor, backwards, size=size, count_cap=count_cap, rows_by_pk=rows_by_pk)
+    if backwards and len(entries) < size:  # reached the start short (rows went): serve the first page, full
+        cursor, backwards = None, False
+        entries, full, read = _read_page(sources, None, False, size=size, count_cap=count_cap, rows_by_pk=rows_by_pk)
+
     counting = cursor is None and count_cap is not None
-    read = max(size, count_cap) if counting else size
-
-    # (key values, source, row or primary key), in reading order
-    entries: list[tuple[tuple, int, object]] = []
-    limit, full = None, False
-    for index, (queryset, keyset) in enumerate(sources):
-        qs = queryset.order_by()
-        if cursor is not None:
-            qs = qs.filter(keyset.seek(cursor, backwards=backwards))
-        if limit is not None:
-            qs = qs.filter(keyset.until(limit, backwards=backwards))
-        qs = qs.order_by(*keyset.order(backwards=backwards))
-        if rows_by_pk:
-            found = [(tuple(key[1:]), index, key[0]) for key in qs.values_list("pk", *keyset.paths)[: read + 1]]
-        else:
-            found = [(keyset.values(obj), index, obj) for obj in qs[: read + 1]]
-        if len(found) > read:
-            full = True
-            limit = found[-1][0][0] if limit is None else limit
-        entries.extend(found)
-    if len(sources) > 1:  # one source comes in the database's order, collation and all
-
-        def reading_order(a, b):
-            result = first_keyset.compare(a[0], b[0])
-            return -result if backwards else result
-
-        entries.sort(key=functools.cmp_to_key(reading_order))
-
     more = len(entries) > size
     total = len(entries) if counting and not full and len(entries) <= read else None
     entries = entries[:size]
     if backwards:
-        if not more and len(entries) < size:  # reached the start short (rows went): serve the first page, full
-            return merged_keyset_page(sources, size=size, count_cap=count_cap, rows_by_pk=rows_by_pk, load=load)
         entries.reverse()
     is_first = cursor is None or (backwards and not more)
     rows = _load(sources, entries, load) if rows_by_pk else [row for _values, _index, row in entries]
@@ -285,6 +254,67 @@ def merged_keyset_page(
         total=total,
         count_cap=read if counting else 0,
     )
+
+
+def _read_page(
+    sources: Sequence[tuple[QuerySet, Keyset]],
+    cursor: tuple | None,
+    backwards: bool,
+    *,
+    size: int,
+    count_cap: int | None,
+    rows_by_pk: bool,
+) -> tuple[list[tuple[tuple, int, object]], bool, int]:
+    """The entries (key values, source, row or primary key) past ``cursor``, in reading order.
+
+    Also says whether a source had more rows than were read, and how many rows each source was
+    asked for (the page and one more; on a counted first page, ``count_cap`` and one more).
+    """
+    read = max(size, count_cap) if cursor is None and count_cap is not None else size
+    entries: list[tuple[tuple, int, object]] = []
+    limit, full = None, False
+    for index, (queryset, keyset) in enumerate(sources):
+        found = _read_source(queryset, keyset, index, cursor, backwards, limit=limit, read=read, rows_by_pk=rows_by_pk)
+        if len(found) > read:
+            full = True
+            limit = found[-1][0][0] if limit is None else limit
+        entries.extend(found)
+    if len(sources) > 1:  # one source comes in the database's order, collation and all
+        _sort_in_reading_order(entries, sources[0][1], backwards)
+    return entries, full, read
+
+
+def _read_source(
+    queryset: QuerySet,
+    keyset: Keyset,
+    index: int,
+    cursor: tuple | None,
+    backwards: bool,
+    *,
+    limit,
+    read: int,
+    rows_by_pk: bool,
+) -> list[tuple[tuple, int, object]]:
+    """Up to ``read`` + 1 entries of one source past ``cursor`` (and up to ``limit`` of the first key)."""
+    qs = queryset.order_by()
+    if cursor is not None:
+        qs = qs.filter(keyset.seek(cursor, backwards=backwards))
+    if limit is not None:
+        qs = qs.filter(keyset.until(limit, backwards=backwards))
+    qs = qs.order_by(*keyset.order(backwards=backwards))
+    if rows_by_pk:
+        return [(tuple(key[1:]), index, key[0]) for key in qs.values_list("pk", *keyset.paths)[: read + 1]]
+    return [(keyset.values(obj), index, obj) for obj in qs[: read + 1]]
+
+
+def _sort_in_reading_order(entries: list[tuple[tuple, int, object]], keyset: Keyset, backwards: bool) -> None:
+    """Sort merged entries by their key values as the keyset reads them (each key up or down).
+
+    One stable sort per key, the last key first, gives the order of the whole tuple; equal
+    entries keep the order they were read in.
+    """
+    for i in reversed(range(len(keyset.paths))):
+        entries.sort(key=lambda entry, i=i: entry[0][i], reverse=keyset.descending[i] != backwards)
 
 
 def _load(

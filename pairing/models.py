@@ -17,9 +17,13 @@ from .choices import (
     HELPER_KINDS,
     PARTNER_KINDS,
     BranchKind,
+    DrawLevel,
     Grade,
     OptimisationAction,
+    PairingMethod,
+    PairingStatus,
     RegionLevel,
+    RosterImportStatus,
     UnitLevel,
 )
 
@@ -323,22 +327,6 @@ class PairingCampaign(models.Model):
         return self.name
 
 
-class PairingStatus(models.TextChoices):
-    ACTIVE = "active", _("结对中")
-    DISSOLVED = "dissolved", _("已解除")
-
-
-class PairingMethod(models.TextChoices):
-    DRAW = "draw", _("随机抽签")
-    MANUAL = "manual", _("人工结对")
-    UNIT_COMMUNITY = "unit_community", _("单位联社区")
-
-
-class DrawLevel(models.TextChoices):
-    COUNTY = "county", _("县区抽签")
-    CITY = "city", _("市直单位联中心城区社区")
-
-
 class Draw(FastChoiceDisplay, models.Model):
     """A confirmed strong-helps-weak draw (以强带弱、随机方式固定结对) for a county or the city level.
 
@@ -489,11 +477,7 @@ class RosterImport(FastChoiceDisplay, models.Model):
     the importer's city or county: staff of that region see the run too.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("排队中")
-        RUNNING = "running", _("导入中")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("失败")
+    Status = RosterImportStatus
 
     region = models.ForeignKey(Region, verbose_name=_("区域"), on_delete=models.CASCADE, related_name="+")
     requested_by = models.ForeignKey(

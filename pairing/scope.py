@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from .choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES, RegionLevel, Role, UnitLevel
+from .choices import BRANCH_SCOPED_ROLES, REGION_SCOPED_ROLES, PairingStatus, RegionLevel, Role, UnitLevel
 
 NOTHING = Q(pk__in=[])
 
@@ -50,7 +50,7 @@ def branch_q(user, prefix: str = "") -> Q:
 
 def _paired_branch_q(branch_id: int, prefix: str) -> Q:
     """The branches actively paired with a secretary's branch: a secretary sees their partner."""
-    from .models import Pairing, PairingStatus
+    from .models import Pairing
 
     active = Pairing.objects.filter(status=PairingStatus.ACTIVE).order_by()
     return Q(**{f"{prefix}pk__in": active.filter(helper_id=branch_id).values("partner_id")}) | Q(

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Metric
+from .choices import Metric
 
 
 class ThresholdForm(forms.Form):

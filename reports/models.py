@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .choices import Metric, ReportRunStatus
+
 
 class Snapshot(models.Model):
     """The headline figures of one region as of one date, computed by a Celery task.
@@ -34,11 +36,7 @@ class Snapshot(models.Model):
 class ReportRun(models.Model):
     """One refresh of the snapshots, so staff can watch its progress."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("排队中")
-        RUNNING = "running", _("计算中")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("失败")
+    Status = ReportRunStatus
 
     city = models.ForeignKey("pairing.Region", verbose_name=_("市"), on_delete=models.CASCADE, related_name="+")
     # The county refreshed, for county staff; empty: the whole city (the city and each of its counties).
@@ -72,14 +70,6 @@ class ReportRun(models.Model):
     def area(self):
         """The region the run refreshes: its county, or the whole city."""
         return self.county or self.city
-
-
-class Metric(models.TextChoices):
-    COVERAGE = "coverage", _("结对覆盖率")
-    OPTIMISATION = "optimisation", _("优化率")
-    THEME_DAYS = "theme_days", _("主题党日达标率")
-    N_TASKS = "n_tasks", _("重点任务完成率")
-    VOLUNTEERS = "volunteers", _("在职党员服务达标率")
 
 
 class Threshold(models.Model):
@@ -167,12 +157,12 @@ class AssessmentExport(models.Model):
     and is downloaded through a scoped view. ``weights`` are the weights it was scored with.
     """
 
-    Status = ReportRun.Status
+    Status = ReportRunStatus
 
     region = models.ForeignKey("pairing.Region", verbose_name=_("区域"), on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField(_("年度"))
     quarter = models.PositiveSmallIntegerField(_("季度"))
-    status = models.CharField(_("状态"), max_length=16, choices=ReportRun.Status.choices, default="queued")
+    status = models.CharField(_("状态"), max_length=16, choices=ReportRunStatus.choices, default=ReportRunStatus.QUEUED)
     progress = models.PositiveIntegerField(_("进度"), default=0)
     total = models.PositiveIntegerField(_("总步数"), default=0)
     weights = models.JSONField(_("考核权重"), default=dict)

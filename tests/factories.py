@@ -14,7 +14,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
-from pairing.choices import BranchKind, Grade, RegionLevel, Role, UnitLevel
+from pairing.choices import BranchKind, Grade, PairingMethod, RegionLevel, Role, UnitLevel
 from pairing.models import (
     Branch,
     BranchGrade,
@@ -22,7 +22,6 @@ from pairing.models import (
     OptimisationRecord,
     Pairing,
     PairingCampaign,
-    PairingMethod,
     Region,
     Unit,
 )

@@ -122,10 +122,6 @@ class CheckedFile:
     def content_type(self) -> str:
         return CONTENT_TYPES[self.extension]
 
-    @property
-    def is_image(self) -> bool:
-        return self.extension in INLINE_EXTENSIONS
-
 
 # --- checking ------------------------------------------------------------------------------------
 

@@ -6,9 +6,9 @@ from django.db.models import Count, FilteredRelation, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from pairing import scope
-from pairing.choices import RegionLevel
+from pairing.choices import PairingStatus, RegionLevel
 from pairing.keyset import Page
-from pairing.models import Pairing, PairingStatus, Region
+from pairing.models import Pairing, Region
 from pairing.selectors.pairings import pairings_visible
 from pairing.selectors.registry import regions_visible
 

@@ -7,9 +7,9 @@ from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from pairing import scope
-from pairing.choices import RegionLevel
+from pairing.choices import PairingStatus, RegionLevel
 from pairing.keyset import Keyset, Page, keyset_page, merged_keyset_page
-from pairing.models import Pairing, PairingStatus, Region
+from pairing.models import Pairing, Region
 from pairing.selectors.pairings import pairings_visible
 
 

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.services import notice_send, notice_send_to_branch
 from pairing import scope
-from pairing.models import Pairing, PairingStatus
+from pairing.choices import PairingStatus
+from pairing.models import Pairing
 from twinning import files
 from twinning.audit import insert_with_history, save_audited
 

@@ -9,7 +9,8 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Branch, PairingMethod, PairingStatus
+from ..choices import PairingMethod, PairingStatus
+from ..models import Branch
 from ..selectors import coverage as coverage_selectors
 from ..selectors import draws as draw_selectors
 from ..selectors import pairings as pairing_selectors

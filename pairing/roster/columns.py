@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..choices import BranchKind, Grade, UnitLevel
+from ..choices import BRANCH_KIND_NAMES, GRADE_NAMES, UNIT_LEVEL_NAMES, Grade, UnitLevel
 
 CODE = "支部编码"
 NAME = "支部名称"
@@ -34,18 +34,10 @@ SAMPLE_CODE_PREFIX = "示例"
 YES = "是"
 NO = "否"
 
-# The roster's words are a file format, fixed in Chinese whatever the UI language, so they are
-# spelled out here rather than taken from the (translatable) choice labels.
-KIND_LABELS = {
-    BranchKind.ORGAN: "机关",
-    BranchKind.ENTERPRISE: "企业",
-    BranchKind.INSTITUTION: "事业",
-    BranchKind.VILLAGE: "农村",
-    BranchKind.COMMUNITY: "社区",
-    BranchKind.OTHER: "其他",
-}
-LEVEL_LABELS = {UnitLevel.CITY: "市直", UnitLevel.COUNTY: "县区"}
-GRADE_LABELS = {Grade.GOOD: "好", Grade.MEDIUM: "中", Grade.WEAK: "差"}
+# The roster's words are a file format, fixed in Chinese whatever the UI language (see choices).
+KIND_LABELS = BRANCH_KIND_NAMES
+LEVEL_LABELS = UNIT_LEVEL_NAMES
+GRADE_LABELS = GRADE_NAMES
 
 # Words accepted per enumerated column (compared after normalisation, case-insensitive).
 KIND_WORDS = {label: value for value, label in KIND_LABELS.items()}

@@ -276,8 +276,9 @@ def parse_row(number: int, cells: dict, *, has_grade: bool, has_optimised: bool)
     """Normalise and check one row's cells (format only; the service checks the branch's place and scope)."""
     errors: list[RowError] = []
 
-    def error(column: str, message: str) -> None:
-        errors.append(RowError(number, column, message))
+    def error(column: str, message: str | None) -> None:
+        if message:
+            errors.append(RowError(number, column, message))
 
     code = c.compact(cells[c.CODE])
     name = c.cell_text(cells[c.NAME])
@@ -286,20 +287,13 @@ def parse_row(number: int, cells: dict, *, has_grade: bool, has_optimised: bool)
     unit = c.cell_text(cells[c.UNIT])
     secretary = c.cell_text(cells[c.SECRETARY])
     texts = {c.CODE: code, c.NAME: name, c.COUNTY: county, c.TOWNSHIP: township, c.UNIT: unit, c.SECRETARY: secretary}
-    for column, text in texts.items():
-        if len(text) > MAX_LENGTHS[column]:
-            error(column, _("内容过长，最多 %(max)d 个字。") % {"max": MAX_LENGTHS[column]})
-    if not code:
-        error(c.CODE, _("请填写支部编码。"))
-    if not name:
-        error(c.NAME, _("请填写支部名称。"))
+    for column, message in _text_errors(texts):
+        error(column, message)
 
-    kind_text = c.compact(cells[c.KIND])
-    kind = c.KIND_WORDS.get(kind_text)
+    kind = c.KIND_WORDS.get(c.compact(cells[c.KIND]))
     if kind is None:
         error(c.KIND, _("支部类型应为 %(words)s 之一。") % {"words": "、".join(c.KIND_LABELS.values())})
-    level_text = c.compact(cells[c.LEVEL])
-    level = c.LEVEL_WORDS.get(level_text)
+    level = c.LEVEL_WORDS.get(c.compact(cells[c.LEVEL]))
     if level is None:
         error(c.LEVEL, _("层级应为 %(words)s 之一。") % {"words": "、".join(c.LEVEL_LABELS.values())})
 
@@ -307,28 +301,12 @@ def parse_row(number: int, cells: dict, *, has_grade: bool, has_optimised: bool)
     if message := phone_error(phone):
         error(c.PHONE, str(message))
 
-    members_text = c.compact(cells[c.MEMBERS])
-    member_count = 0
-    if not members_text:
-        error(c.MEMBERS, _("请填写党员数。"))
-    elif not _INTEGER.match(members_text) or int(float(members_text)) > MAX_MEMBERS:
-        error(c.MEMBERS, _("党员数应为不小于 0 的整数。"))
-    else:
-        member_count = int(float(members_text))
-
-    grade = None
-    if has_grade:
-        grade_text = c.compact(cells[c.GRADE]).lower()
-        if grade_text:
-            grade = c.GRADE_WORDS.get(grade_text)
-            if grade is None:
-                error(c.GRADE, _("等次应为 好、中、差（也可写 强、弱），不评定请留空。"))
-    optimised = None
-    if has_optimised:
-        optimised_text = c.compact(cells[c.OPTIMISED]).lower()
-        optimised = c.YES_NO_WORDS.get(optimised_text, None) if optimised_text else False
-        if optimised is None:
-            error(c.OPTIMISED, _("已优化应为 是 或 否（也可写 Y、N），留空视为否。"))
+    member_count, message = _member_count(c.compact(cells[c.MEMBERS]))
+    error(c.MEMBERS, message)
+    grade, message = _grade(c.compact(cells[c.GRADE]).lower()) if has_grade else (None, None)
+    error(c.GRADE, message)
+    optimised, message = _optimised(c.compact(cells[c.OPTIMISED]).lower()) if has_optimised else (None, None)
+    error(c.OPTIMISED, message)
 
     if errors:
         return errors
@@ -347,3 +325,44 @@ def parse_row(number: int, cells: dict, *, has_grade: bool, has_optimised: bool)
         grade=grade,
         optimised=optimised,
     )
+
+
+def _text_errors(texts: dict[str, str]) -> list[tuple[str, str]]:
+    """(column, message) for each text over its length, then for a missing code or name."""
+    errors = [
+        (column, _("内容过长，最多 %(max)d 个字。") % {"max": MAX_LENGTHS[column]})
+        for column, text in texts.items()
+        if len(text) > MAX_LENGTHS[column]
+    ]
+    if not texts[c.CODE]:
+        errors.append((c.CODE, _("请填写支部编码。")))
+    if not texts[c.NAME]:
+        errors.append((c.NAME, _("请填写支部名称。")))
+    return errors
+
+
+def _member_count(text: str) -> tuple[int, str | None]:
+    """The 党员数 of a cell, or 0 and why it is not one."""
+    if not text:
+        return 0, _("请填写党员数。")
+    if not _INTEGER.match(text) or int(float(text)) > MAX_MEMBERS:
+        return 0, _("党员数应为不小于 0 的整数。")
+    return int(float(text)), None
+
+
+def _grade(text: str) -> tuple[str | None, str | None]:
+    """The grade a (lower-cased) cell names, None when it is empty, or None and why it is not one."""
+    if not text:
+        return None, None
+    grade = c.GRADE_WORDS.get(text)
+    if grade is None:
+        return None, _("等次应为 好、中、差（也可写 强、弱），不评定请留空。")
+    return grade, None
+
+
+def _optimised(text: str) -> tuple[bool | None, str | None]:
+    """Whether a (lower-cased) cell says 已优化 (empty is no), or None and why it says neither."""
+    optimised = c.YES_NO_WORDS.get(text, None) if text else False
+    if optimised is None:
+        return None, _("已优化应为 是 或 否（也可写 Y、N），留空视为否。")
+    return optimised, None

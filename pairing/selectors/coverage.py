@@ -11,8 +11,8 @@ from django.db.models import Count, F, Q, QuerySet
 from twinning.memo import memoized
 
 from .. import scope
-from ..choices import HELPER_KINDS, PARTNER_KINDS, BranchKind, UnitLevel
-from ..models import Branch, Pairing, PairingCampaign, PairingStatus, Region
+from ..choices import HELPER_KINDS, PARTNER_KINDS, BranchKind, PairingStatus, UnitLevel
+from ..models import Branch, Pairing, PairingCampaign, Region
 from .pairings import pairing_list
 
 UNCOVERED_SHOWN = 200
@@ -42,10 +42,6 @@ class CoverageRow:
     helpers: int
     helpers_engaged: int
     region: Region | None = None
-
-    @property
-    def uncovered(self) -> int:
-        return self.partners - self.paired
 
     @property
     def rate(self) -> str:

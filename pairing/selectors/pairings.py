@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404
 from twinning.history import history_changes
 
 from .. import scope
-from ..choices import HELPER_KINDS, RegionLevel, UnitLevel
-from ..models import Branch, Pairing, PairingStatus
+from ..choices import HELPER_KINDS, PairingStatus, RegionLevel, UnitLevel
+from ..models import Branch, Pairing
 
 # Newest first, as a keyset order (pairing/keyset.py) on the primary key index. The services record
 # every pairing on its 结对日期 (today), so id order is date order; ordering by (-started_on, -id)

@@ -166,19 +166,6 @@ def units_visible(*, user) -> QuerySet[Unit]:
     return Unit.objects.filter(county=region)
 
 
-def user_city(*, user) -> Region | None:
-    """The city a user works in, whatever their scope."""
-    if user.region_id:
-        region = user.region
-        if region.level == RegionLevel.CITY:
-            return region
-        ancestors = [region.path[: 7 * depth] for depth in range(1, region.depth)]
-        return Region.objects.filter(path__in=ancestors, level=RegionLevel.CITY).first()
-    if user.branch_id:
-        return user.branch.city
-    return None
-
-
 def branch_page(*, user, pk: int) -> dict:
     """A branch in the user's scope (404 outside it) with the names of its regions and unit, its grades
     and optimisation records (named tuples), and this year's grade read off its grades rather than
@@ -210,14 +197,6 @@ def branch_page(*, user, pk: int) -> dict:
     branch.current_grade = next((g.grade for g in grades if g.year == year), None)
     branch.is_optimised = branch.optimised
     return {"branch": branch, "grades": grades, "optimisations": optimisations}
-
-
-def branch_grades(*, branch: Branch) -> QuerySet[BranchGrade]:
-    return branch.grades.select_related("graded_by").order_by("-year")
-
-
-def branch_optimisations(*, branch: Branch) -> QuerySet[OptimisationRecord]:
-    return branch.optimisations.select_related("campaign", "recorded_by").order_by("-done_on")
 
 
 @functools.cache

@@ -23,16 +23,13 @@ from twinning.audit import insert_with_history
 
 from .. import draw_algorithm as algorithm
 from .. import scope
-from ..choices import HELPER_KINDS, BranchKind, RegionLevel, UnitLevel
+from ..choices import HELPER_KINDS, BranchKind, DrawLevel, PairingMethod, PairingStatus, RegionLevel, UnitLevel
 from ..models import (
     Branch,
     BranchGrade,
     Draw,
-    DrawLevel,
     Pairing,
     PairingCampaign,
-    PairingMethod,
-    PairingStatus,
     Region,
 )
 from .pairings import RACE_MESSAGE, campaign_current, require_manager

@@ -22,8 +22,8 @@ from twinning import files
 from twinning.audit import save_audited
 
 from .. import scope
-from ..choices import HELPER_KINDS, PARTNER_KINDS
-from ..models import Branch, Pairing, PairingCampaign, PairingMethod, PairingStatus, Region
+from ..choices import HELPER_KINDS, PARTNER_KINDS, PairingMethod, PairingStatus
+from ..models import Branch, Pairing, PairingCampaign, Region
 
 RACE_MESSAGE = gettext_lazy("有人刚刚修改了这些支部的结对，请刷新页面后重试。")
 

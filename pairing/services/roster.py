@@ -56,7 +56,7 @@ BATCH = 1000
 PREVIEW_LIMIT = 200
 OPTIMISATION_NOTE = "名册导入"
 
-CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
+CREATE, UPDATE = "create", "update"
 BRANCH_FIELDS = (
     "name",
     "kind",
@@ -346,44 +346,18 @@ def _label(name: str, value, context: _Context) -> str:
 
 
 def _plan_batch(batch: list[RosterRow], context: _Context, result: RosterResult) -> list[_Planned]:
-    codes = [row.code for row in batch]
-    existing = {
-        b["code"]: b
-        for b in Branch.objects.filter(code__in=codes)
-        .annotate(in_scope=context.in_scope)
-        .values("id", "code", "in_scope", "region_id", *BRANCH_FIELDS)
-    }
-    ids = [b["id"] for b in existing.values() if b["in_scope"]]
-    grades = dict(BranchGrade.objects.filter(branch_id__in=ids, year=context.year).values_list("branch_id", "grade"))
-    optimised = set()
-    if context.campaign is not None:
-        optimised = set(
-            OptimisationRecord.objects.filter(branch_id__in=ids, campaign=context.campaign).values_list(
-                "branch_id", flat=True
-            )
-        )
+    """Classify a batch's rows as errors, to create, to update or unchanged (counted in ``result``);
+    the rows to write come back planned."""
+    existing, grades, optimised = _current_state(batch, context)
     planned = []
     for data in batch:
         errors, county_id, township_key = _resolve(data, context)
         current = existing.get(data.code)
-        if current is not None and not current["in_scope"]:
-            errors.append(RowError(data.row, c.CODE, _("该支部编码已被您管辖范围以外的支部使用。")))
-        if data.optimised and context.campaign is None:
-            errors.append(
-                RowError(
-                    data.row,
-                    c.OPTIMISED,
-                    _("%(city)s没有当前优化批次，不能标记为已优化。") % {"city": context.city.name},
-                )
-            )
+        errors.extend(_code_and_campaign_errors(data, current, context))
         if errors:
             result.errors.extend(errors)
             continue
-        if township_key and township_key not in context.townships:
-            context.new_townships.setdefault(township_key, None)
-        if data.unit and data.unit not in context.units:
-            context.new_units.setdefault(data.unit, (data.level, county_id if data.level == UnitLevel.COUNTY else None))
-        target = _target(data, context, county_id, township_key)
+        _note_new_places(data, context, county_id, township_key)
         preview = RowPreview(row=data.row, code=data.code, name=data.name, action=CREATE)
         if current is None:
             result.created += 1
@@ -393,22 +367,8 @@ def _plan_batch(batch: list[RosterRow], context: _Context, result: RosterResult)
                 _Planned(data, None, county_id, township_key, (), data.grade is not None, data.optimised or None)
             )
             continue
-        changes, fields = [], []
-        for name in BRANCH_FIELDS:
-            new = target[name]
-            pending = new is None and ((name == "township_id" and township_key) or (name == "unit_id" and data.unit))
-            if pending or current[name] != new:
-                fields.append(name)
-                shown = data.township if name == "township_id" else data.unit if name == "unit_id" else new
-                changes.append(
-                    (
-                        FIELD_COLUMNS[name],
-                        _label(name, current[name], context),
-                        _label(name, shown, context) if not pending else str(shown),
-                    )
-                )
-        if "township_id" in fields and current["region_id"] is not None:
-            fields.append("region_id")  # the village belonged to the old township
+        target = _target(data, context, county_id, township_key)
+        changes, fields = _field_changes(data, current, target, context, township_key)
         grade_change = data.grade is not None and grades.get(current["id"]) != data.grade
         if grade_change:
             old = grades.get(current["id"])
@@ -426,6 +386,78 @@ def _plan_batch(batch: list[RosterRow], context: _Context, result: RosterResult)
             result.to_update.append(preview)
         planned.append(_Planned(data, current["id"], county_id, township_key, tuple(fields), grade_change, optimise))
     return planned
+
+
+def _current_state(batch: list[RosterRow], context: _Context) -> tuple[dict[str, dict], dict[int, str], set[int]]:
+    """The branches a batch's codes name (whether each is in scope, and its fields), this year's
+    grades of those in scope, and which of them have a record in the current campaign."""
+    codes = [row.code for row in batch]
+    existing = {
+        b["code"]: b
+        for b in Branch.objects.filter(code__in=codes)
+        .annotate(in_scope=context.in_scope)
+        .values("id", "code", "in_scope", "region_id", *BRANCH_FIELDS)
+    }
+    ids = [b["id"] for b in existing.values() if b["in_scope"]]
+    grades = dict(BranchGrade.objects.filter(branch_id__in=ids, year=context.year).values_list("branch_id", "grade"))
+    optimised = set()
+    if context.campaign is not None:
+        optimised = set(
+            OptimisationRecord.objects.filter(branch_id__in=ids, campaign=context.campaign).values_list(
+                "branch_id", flat=True
+            )
+        )
+    return existing, grades, optimised
+
+
+def _code_and_campaign_errors(data: RosterRow, current: dict | None, context: _Context) -> list[RowError]:
+    """A code taken outside the user's scope, and 已优化 marked when the city has no campaign."""
+    errors = []
+    if current is not None and not current["in_scope"]:
+        errors.append(RowError(data.row, c.CODE, _("该支部编码已被您管辖范围以外的支部使用。")))
+    if data.optimised and context.campaign is None:
+        errors.append(
+            RowError(
+                data.row,
+                c.OPTIMISED,
+                _("%(city)s没有当前优化批次，不能标记为已优化。") % {"city": context.city.name},
+            )
+        )
+    return errors
+
+
+def _note_new_places(data: RosterRow, context: _Context, county_id, township_key) -> None:
+    """Remember the townships and units a row names that do not exist yet: the write creates them."""
+    if township_key and township_key not in context.townships:
+        context.new_townships.setdefault(township_key, None)
+    if data.unit and data.unit not in context.units:
+        context.new_units.setdefault(data.unit, (data.level, county_id if data.level == UnitLevel.COUNTY else None))
+
+
+def _field_changes(
+    data: RosterRow, current: dict, target: dict, context: _Context, township_key
+) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """The (column, old, new) changes a row makes to a branch's fields, and the attnames to write.
+
+    A township or unit still to be created has no id yet: it counts as a change, shown by name.
+    """
+    changes, fields = [], []
+    for name in BRANCH_FIELDS:
+        new = target[name]
+        pending = new is None and ((name == "township_id" and township_key) or (name == "unit_id" and data.unit))
+        if pending or current[name] != new:
+            fields.append(name)
+            shown = data.township if name == "township_id" else data.unit if name == "unit_id" else new
+            changes.append(
+                (
+                    FIELD_COLUMNS[name],
+                    _label(name, current[name], context),
+                    _label(name, shown, context) if not pending else str(shown),
+                )
+            )
+    if "township_id" in fields and current["region_id"] is not None:
+        fields.append("region_id")  # the village belonged to the old township
+    return changes, fields
 
 
 def _write(planned: list[_Planned], context: _Context) -> None:

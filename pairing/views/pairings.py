@@ -22,6 +22,7 @@ from twinning.rows import choice_labels, url_prefix
 from twinning.views import apply_validation_error, manager_required
 
 from .. import scope
+from ..choices import PairingMethod, PairingStatus
 from ..filters import filter_fields
 from ..forms.pairings import (
     AgreementForm,
@@ -34,7 +35,7 @@ from ..forms.pairings import (
     SwapForm,
 )
 from ..keyset import Keyset, cursors, keyset_page, page_query
-from ..models import Branch, Pairing, PairingMethod, PairingStatus
+from ..models import Branch, Pairing
 from ..selectors import coverage as coverage_selectors
 from ..selectors import draws as draw_selectors
 from ..selectors import pairings as pairing_selectors
@@ -48,13 +49,6 @@ PAGE_SIZE = 50
 PAIRING_COUNT_CAP = 1000
 # A draw's result shows this many pairs a page, and this many of its unpaired branches on each side.
 DRAW_ROWS_SHOWN = 200
-
-
-def _errors_to_messages(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}：{error}" if label else error)
 
 
 def _detail_forms(request, pairing: Pairing, bound: dict | None = None) -> dict:

@@ -18,11 +18,10 @@ from twinning.rows import choice_labels, url_prefix
 from twinning.views import apply_validation_error, manager_required
 
 from .. import scope
-from ..choices import BranchKind, Grade, OptimisationAction, UnitLevel
+from ..choices import BranchKind, Grade, OptimisationAction, PairingMethod, PairingStatus, UnitLevel
 from ..filters import BranchFilter, filter_fields
 from ..forms.registry import BranchForm, GradeBulkForm, OptimisationForm, optimisation_form_fields
 from ..keyset import Keyset, cursors, keyset_page, page_query
-from ..models import PairingMethod, PairingStatus
 from ..selectors import pairings as pairing_selectors
 from ..selectors import registry as registry_selectors
 from ..services import registry as services

@@ -19,7 +19,8 @@ from pairing.choices import RegionLevel
 from pairing.models import Region
 from twinning.memo import memoized
 
-from ..models import Metric, ReportRun, Snapshot, Threshold
+from ..choices import Metric
+from ..models import ReportRun, Snapshot, Threshold
 
 
 def dashboard_regions(*, user) -> QuerySet[Region]:

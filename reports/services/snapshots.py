@@ -12,14 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from activities.models import KeyTaskList
-from pairing.choices import BranchKind, RegionLevel, UnitLevel
+from pairing.choices import UNIT_LEVEL_NAMES, BranchKind, RegionLevel
 from pairing.models import Branch, OptimisationCampaign, Region
 
 from ..models import ReportRun, Snapshot
 from ..selectors.dashboard import city_of
 from . import figures as f
 
-LEVEL_LABELS = {UnitLevel.CITY: "市直", UnitLevel.COUNTY: "县区"}
 NO_TOWNSHIP = gettext_noop("县直单位")  # stored in snapshots; the dashboard translates it
 # A metric with no row at all (no N list) for the region as a whole.
 EMPTY = {"n_tasks": {"done": 0, "due": 0, "rate": None, "lists": {}}}
@@ -131,7 +130,7 @@ def region_snapshot(counts: AreaCounts, region: Region) -> tuple[dict, dict]:
     if region.level == RegionLevel.CITY:
         by_level = _summed(counts.branches, lambda cell: cell[2])
         own["optimisation_by_level"] = {
-            label: f.optimisation_row(by_level.get(level)) for level, label in LEVEL_LABELS.items()
+            label: f.optimisation_row(by_level.get(level)) for level, label in UNIT_LEVEL_NAMES.items()
         }
     own["campaign"] = counts.campaign.name if counts.campaign else None
 

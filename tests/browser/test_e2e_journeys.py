@@ -10,7 +10,8 @@ into a county and downloads the assessment workbook (test_reports_journey).
 import pytest
 from openpyxl import Workbook
 
-from pairing.models import Branch, Draw, Pairing, PairingStatus
+from pairing.choices import PairingStatus
+from pairing.models import Branch, Draw, Pairing
 from pairing.roster.columns import HEADERS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from pairing.choices import Grade
-from pairing.models import Draw, Pairing, PairingCampaign, PairingMethod
+from pairing.choices import Grade, PairingMethod
+from pairing.models import Draw, Pairing, PairingCampaign
 from pairing.services import draw as draw_services
 from pairing.services import pairings as pairing_services
 from tests.factories import BranchFactory, UserFactory

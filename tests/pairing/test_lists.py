@@ -14,7 +14,8 @@ import pytest
 from django.urls import reverse
 
 from pairing import keyset
-from pairing.models import Branch, Draw, Pairing, PairingStatus
+from pairing.choices import PairingStatus
+from pairing.models import Branch, Draw, Pairing
 from pairing.services import pairings as services
 from pairing.views import pairings as pairing_views
 from pairing.views import registry as registry_views

@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from PIL import Image
 
-from pairing.models import Pairing, PairingStatus
+from pairing.choices import PairingStatus
+from pairing.models import Pairing
 from pairing.services import pairings as services
 from tests.factories import UserFactory
 from tests.uploads import pdf_bytes

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from pairing.choices import Grade
-from pairing.models import Branch, Draw, Pairing, PairingStatus
+from pairing.choices import Grade, PairingStatus
+from pairing.models import Branch, Draw, Pairing
 from pairing.services import draw as draw_services
 from pairing.services import pairings as services
 from tests.factories import PASSWORD, UserFactory

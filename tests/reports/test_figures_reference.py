@@ -22,11 +22,11 @@ import pytest
 from activities.choices import TaskProgress, ThemeDayStatus
 from activities.models import KeyTask, KeyTaskList, KeyTaskReport, ThemeDay
 from benchmarks.floors import sql_floor
-from pairing.choices import HELPER_KINDS, PARTNER_KINDS, BranchKind, RegionLevel, UnitLevel
+from pairing.choices import HELPER_KINDS, PARTNER_KINDS, UNIT_LEVEL_NAMES, BranchKind, RegionLevel, UnitLevel
 from pairing.models import Branch, OptimisationCampaign, OptimisationRecord, Pairing, PairingCampaign, Region
 from reports.models import Snapshot
 from reports.services.rates import figure, truncated_rate
-from reports.services.snapshots import LEVEL_LABELS, NO_TOWNSHIP, region_figures, snapshots_refresh
+from reports.services.snapshots import NO_TOWNSHIP, region_figures, snapshots_refresh
 from tests.factories import RegionFactory, UserFactory
 from volunteers.models import Claim, HourEntry, Project, Registration, Whistle, WhistleResponse
 from volunteers.selectors import Quarter
@@ -420,7 +420,7 @@ def reference(region: Region, as_of: datetime.date) -> tuple[dict, dict]:
     }
     if is_city:
         own["optimisation_by_level"] = {
-            label: optimisation([b for b in branches if b.level == level]) for level, label in LEVEL_LABELS.items()
+            label: optimisation([b for b in branches if b.level == level]) for level, label in UNIT_LEVEL_NAMES.items()
         }
     children = defaultdict(dict)
     for name, bs in by_child(branches, lambda b: b).items():

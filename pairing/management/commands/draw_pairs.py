@@ -7,12 +7,9 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from pairing.choices import Grade, RegionLevel
+from pairing.choices import GRADE_NAMES, RegionLevel
 from pairing.models import Region
 from pairing.services import draw as draw_services
-
-# The JSON shape is fixed whatever the active language.
-GRADE_LABELS = {Grade.GOOD.value: "好", Grade.MEDIUM.value: "中", Grade.WEAK.value: "差"}
 
 
 class Command(BaseCommand):
@@ -51,7 +48,7 @@ class Command(BaseCommand):
 
 
 def _as_json(draw_id: int | None, result: dict) -> str:
-    label = GRADE_LABELS
+    label = GRADE_NAMES  # the JSON is fixed whatever the active language
     data = {
         "draw": draw_id,
         "pairs": [
