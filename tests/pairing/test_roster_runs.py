@@ -7,7 +7,7 @@ from django.urls import reverse
 from kombu.exceptions import OperationalError
 
 from pairing.models import Branch, Region, RosterImport
-from pairing.services import roster as services
+from pairing.services.roster import preview as services
 from pairing.tasks import import_roster
 from pairing.views.roster import SESSION_KEY
 from tests.factories import BranchFactory, UserFactory

@@ -217,7 +217,7 @@ def test_confirm_validates_again(client, world, django_capture_on_commit_callbac
 
 
 def test_expired_uploads_are_purged(client, world, monkeypatch):  # noqa: F811
-    from pairing.services import roster as services
+    from pairing.services.roster import preview as services
 
     login(client, world.staff_county)
     token = upload(client, [row("C0001")]).context["token"]

@@ -42,13 +42,13 @@ from django.utils.translation import gettext as _
 from twinning import audit as bulk
 from twinning.queue import enqueue_on_commit
 
-from .. import scope
-from ..choices import OptimisationAction, RegionLevel, UnitLevel
-from ..models import Branch, BranchGrade, OptimisationRecord, Region, RosterImport, Unit, branch_place_errors
-from ..roster import columns as c
-from ..roster.imports import RosterFileError, RosterRow, RowError, open_roster
-from ..selectors import registry as registry_selectors
-from . import registry
+from ... import scope
+from ...choices import OptimisationAction, RegionLevel, UnitLevel
+from ...models import Branch, BranchGrade, OptimisationRecord, Region, RosterImport, Unit, branch_place_errors
+from ...roster import columns as c
+from ...roster.imports import RosterFileError, RosterRow, RowError, open_roster
+from ...selectors import registry as registry_selectors
+from .. import registry
 
 logger = logging.getLogger(__name__)
 
@@ -614,7 +614,7 @@ def roster_import_start(*, token: str, filename: str, total: int, acting_user) -
 
     When the queue cannot take the job the run fails at once, saying so, and the upload is deleted.
     """
-    from ..tasks import import_roster
+    from ...tasks import import_roster
 
     city, county_scope = _import_scope(acting_user, None)
     with transaction.atomic():
