@@ -1,9 +1,9 @@
 """What the menus, home links and pages offer a user: booleans computed by ``pairing.scope``.
 
 Templates read these (``{% if can.manage %}``, ``{% if can.sees_region %}``), never role strings;
-the context processor ``accounts.context_processors.perms`` gives every page ``can``, and the kept
-main menu is keyed by ``Can.key`` (accounts/templatetags/menus.py). Only attributes the request's
-user already has are read: no query.
+the context processor ``accounts.context_processors.perms`` gives every page ``can``, and the main
+menu (templates/jinja2/includes/main_menu.html) is drawn from it. Only attributes the request's user
+already has are read: no query.
 """
 
 from __future__ import annotations
@@ -30,8 +30,3 @@ class Can:
             is_branch_secretary=scope.is_branch_secretary(user),
             is_community_secretary=scope.is_community_secretary(user),
         )
-
-    @property
-    def key(self) -> tuple:
-        """What a rendering that reads only these booleans depends on."""
-        return dataclasses.astuple(self)

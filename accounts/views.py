@@ -1,16 +1,19 @@
 """Home page: where each role lands after logging in."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pairing import scope
 from pairing.selectors import registry as registry_selectors
+from twinning.keyset import Keyset, cursors, keyset_page, page_query
 
 from . import services
 from .selectors import home_summary
+
+NOTICES_PER_PAGE = 30
+NOTICE_ORDER = Keyset("-created_at", "-id")  # Notice.Meta.ordering, the primary key breaking ties
 
 
 @login_required
@@ -34,8 +37,8 @@ def home(request):
 @login_required
 def notice_list(request):
     """The user's own notices; nobody sees another user's."""
-    page = Paginator(request.user.notices.all(), 30).get_page(request.GET.get("page"))
-    return render(request, "accounts/notice_list.html", {"page": page})
+    page = keyset_page(request.user.notices.all(), NOTICE_ORDER, size=NOTICES_PER_PAGE, **cursors(request.GET))
+    return render(request, "accounts/notice_list.html", {"page": page, "query": page_query(request.GET)})
 
 
 @require_POST

@@ -1,22 +1,30 @@
-"""Jinja2 for the pages drawn on every visit: the layout and the lists and pages of the month-end rush.
+"""Jinja2, the one template engine for the project's pages (templates/jinja2/).
 
-Django's template engine spends about 10 ms drawing a 50-row table and 2 ms on the layout; Jinja2
-compiles templates to Python and draws the same in a fifth of that (docs/performance.md). Forms stay
-on Django templates, where crispy-forms lives, and their pages share this layout through
-``{% layout %}`` (accounts/templatetags/layout.py), so the layout is written once.
+Chosen by measured render cost: Django's template engine spent about 10 ms drawing a 50-row table
+and 2 ms on the layout; Jinja2 compiles templates to Python and draws the same in a fifth of that
+(docs/performance.md). Every page extends the one layout, ``layout.html``, which draws the main menu
+per request from ``can`` (``includes/main_menu.html`` and the apps' ``_nav.html``). Forms are drawn
+by crispy-forms through ``crispy(form)``. Django's engine stays configured only for libraries' own
+templates (the admin, crispy-forms' templates, DRF and drf-spectacular, form widgets).
 
-Jinja2 templates live in ``templates/jinja2/`` and are found under the same names as Django's
-(``render(request, "pairing/branch_list.html")``): the Django engine is asked first, so a page moves
-to Jinja2 by moving its template. What the templates get, beyond the context processors' values:
+Templates are found under the names views render (``render(request, "pairing/coverage.html")``).
+What they get, beyond the context processors' values:
 
 - ``_("…")`` (Django's gettext; the project's ``makemessages`` reads these files with Jinja2's parser),
-  ``ngettext``, ``pgettext``, ``get_language()``, ``available_languages()``;
-- ``url(name, *args, **kwargs)``, ``static(path)``, ``main_menu(user)``, ``crispy(form)``;
+  ``ngettext``, ``pgettext``, ``get_language()``, ``available_languages()``. ``_()`` does not format:
+  a Django ``{% blocktranslate with name=x %}…{{ name }}…`` keeps its msgid as
+  ``_("…%(name)s…") % {"name": x}``;
+- ``url(name, *args, **kwargs)``, ``static(path)``, ``static_prefix()`` (``STATIC_URL``, for
+  500.html, which must not need the static manifest);
+- ``crispy(form)``: the whole form as ``{% crispy form %}`` draws it, with the page's CSRF token;
+  inside a ``<form>`` the page writes itself, crispy's own filters ``form|crispy`` and
+  ``field|as_crispy_field``;
 - Django's filters ``date``, ``time``, ``floatformat``, ``linebreaksbr``, ``truncatechars``,
-  ``yesno``, ``filesizeformat``, ``localize``, ``intcomma`` and ``language_name_local``.
+  ``yesno``, ``filesizeformat``, ``localize``, ``intcomma``, ``json_script`` and
+  ``language_name_local``.
 
 Under the test client the backend sends ``template_rendered`` as Django's engine does, so tests read
-``response.context`` and ``response.templates`` the same for both engines.
+``response.context`` and ``response.templates`` as for Django templates.
 """
 
 from __future__ import annotations
@@ -24,12 +32,13 @@ from __future__ import annotations
 import functools
 
 import jinja2
+from crispy_forms.templatetags import crispy_forms_filters
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template import defaultfilters
 from django.template.backends import jinja2 as django_jinja2
 from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
-from django.templatetags.static import static
+from django.templatetags.static import PrefixNode, static
 from django.test.signals import template_rendered
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -56,17 +65,19 @@ def language_name_local(code: str) -> str:
     return translation.get_language_info(code)["name_local"]
 
 
-def main_menu(user) -> str:
-    from accounts.templatetags.menus import cached_menu
-
-    return mark_safe(cached_menu(user=user))  # noqa: S308 (our template, memoised)
-
-
-def crispy(form, helper=None) -> str:
-    """A form drawn by crispy-forms' Bootstrap 5 templates, as ``{% crispy form %}`` draws it."""
+@jinja2.pass_context
+def crispy(context, form, helper=None) -> str:
+    """A form drawn by crispy-forms' Bootstrap 5 templates, as ``{% crispy form %}`` draws it (with the
+    page's CSRF token, which crispy's ``<form>`` carries)."""
     from crispy_forms.utils import render_crispy_form
 
-    return mark_safe(render_crispy_form(form, helper))  # noqa: S308 (crispy escapes its fields)
+    drawn = render_crispy_form(form, helper, context={"csrf_token": context.get("csrf_token")})
+    return mark_safe(drawn)  # noqa: S308 (crispy escapes its fields)
+
+
+def static_prefix() -> str:
+    """``STATIC_URL``, as ``{% get_static_prefix %}`` gives it: for 500.html, which must not need the manifest."""
+    return PrefixNode.handle_simple("STATIC_URL")
 
 
 def date(value, arg=None) -> str:
@@ -94,6 +105,9 @@ FILTERS = {
     "intcomma": intcomma,
     "language_name_local": language_name_local,
     "json_script": json_script,
+    # crispy-forms' own filters, for a form's fields inside a <form> the page writes (crispy() draws the whole form)
+    "crispy": crispy_forms_filters.as_crispy_form,
+    "as_crispy_field": crispy_forms_filters.as_crispy_field,
 }
 
 
@@ -109,7 +123,7 @@ def environment(**options) -> jinja2.Environment:
     env.globals.update(
         url=url,
         static=static_url,
-        main_menu=main_menu,
+        static_prefix=static_prefix,
         crispy=crispy,
         get_language=translation.get_language,
         available_languages=available_languages,

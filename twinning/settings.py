@@ -181,9 +181,8 @@ TEMPLATES = [
             ],
         },
     },
-    # Jinja2 for the layout and the pages of the month-end rush (twinning/jinja2.py). Asked second:
-    # Django's cached loader remembers the names it lacks, and a page moves to Jinja2 by moving its
-    # template to templates/jinja2/.
+    # Jinja2, the engine of the project's pages (twinning/jinja2.py); Django's, above, is for the
+    # libraries' templates. Asked second: Django's cached loader remembers the names it lacks.
     {
         "BACKEND": "twinning.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 # What the layout reads from the page's context besides ``slots``.
-LAYOUT_CONTEXT = ("request", "user", "messages", "unread_notice_count")
+LAYOUT_CONTEXT = ("request", "user", "can", "messages", "unread_notice_count")
 
 
 class LayoutNode(template.Node):

@@ -44,6 +44,10 @@ class CoverageRow:
     region: Region | None = None
 
     @property
+    def uncovered(self) -> int:
+        return self.partners - self.paired
+
+    @property
     def rate(self) -> str:
         return coverage_rate(self.paired, self.partners)
 

@@ -11,6 +11,9 @@ from .. import scope
 from ..choices import RegionLevel
 from ..models import Branch, Draw, Pairing, Region
 
+# Newest first, as a keyset order (twinning/keyset.py); the primary key breaks ties.
+DRAW_LIST_ORDER = ("-created_at", "-id")
+
 
 def draw_regions(*, user) -> list[Region]:
     """Where the user may run a draw: their county, or their city (city level) and its counties."""
@@ -45,7 +48,7 @@ def draw_list(*, user) -> QuerySet[Draw]:
         _draws_visible(user=user)
         .defer("inputs", "result")
         .annotate(pairing_count=Coalesce(Subquery(pairings), 0))
-        .order_by("-created_at", "-id")
+        .order_by(*DRAW_LIST_ORDER)
     )
 
 

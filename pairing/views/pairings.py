@@ -326,7 +326,9 @@ def _result_rows(result: dict, inputs: dict, names: dict[str, str] | None = None
     from ..choices import Grade
 
     label = {g.value: g.label for g in Grade}
-    pairs_page = Paginator(result["pairs"], DRAW_ROWS_SHOWN).get_page(page)  # a list in memory: no query
+    # A list in memory, shown a numbered page at a time: Django's Paginator slices it (no query); the
+    # keyset paginator is for querysets.
+    pairs_page = Paginator(result["pairs"], DRAW_ROWS_SHOWN).get_page(page)
     helpers_left = result["unpaired_helpers"][:DRAW_ROWS_SHOWN]
     partners_left = result["unpaired_partners"][:DRAW_ROWS_SHOWN]
     if names is None:
@@ -360,13 +362,19 @@ def _result_rows(result: dict, inputs: dict, names: dict[str, str] | None = None
 
 @login_required
 def draw_list(request):
-    paginator = Paginator(draw_selectors.draw_list(user=request.user), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    return render(
-        request,
-        "pairing/draw_list.html",
-        {"page_obj": page, "can_draw": bool(draw_selectors.draw_regions(user=request.user))},
+    """Draws in scope, newest first, one keyset page at a time."""
+    page = keyset_page(
+        draw_selectors.draw_list(user=request.user),
+        Keyset(*draw_selectors.DRAW_LIST_ORDER),
+        size=PAGE_SIZE,
+        **cursors(request.GET),
     )
+    context = {
+        "page": page,
+        "query": page_query(request.GET),
+        "can_draw": bool(draw_selectors.draw_regions(user=request.user)),
+    }
+    return render(request, "pairing/draw_list.html", context)
 
 
 @login_required

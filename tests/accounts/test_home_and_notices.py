@@ -130,3 +130,19 @@ def test_admin_lists_load_for_every_registered_model(admin_client):
     for model in admin.site._registry:
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         assert admin_client.get(url).status_code == 200, url
+
+
+def test_notices_are_paged_newest_first_in_the_same_queries_for_any_page(client, world, django_assert_max_num_queries):
+    me = UserFactory.secretary(branch=world["helper"])
+    Notice.objects.bulk_create([Notice(user=me, title=f"提醒{n:02d}") for n in range(31)])
+    client.login(username=me.username, password=PASSWORD)
+    with django_assert_max_num_queries(5) as first_queries:
+        first = client.get(reverse("notice_list"))
+    titles = [notice.title for notice in first.context["page"]]
+    assert titles == [f"提醒{n:02d}" for n in range(30, 0, -1)]
+    html = first.content.decode()
+    assert 'data-testid="page-next"' in html and "提醒00" not in html
+    with django_assert_max_num_queries(len(first_queries)):
+        second = client.get(reverse("notice_list"), {"after": first.context["page"].next_cursor, "page": "x"})
+    assert [notice.title for notice in second.context["page"]] == ["提醒00"]
+    assert client.get(reverse("notice_list"), {"page": "2"}).context["page"].rows == first.context["page"].rows

@@ -1,39 +1,58 @@
-"""The main menu kept per kind of user equals a fresh rendering for every role, branch and language."""
+"""The main menu, drawn on every page from ``can``: what each kind of user is offered, in each language."""
+
+import re
 
 import pytest
+from django.contrib.messages.storage.fallback import FallbackStorage
 from django.template import engines
 from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import translation
 
-from accounts.templatetags.menus import render_menu
+from accounts.perms import Can
 from pairing.choices import Role
 from tests.factories import BranchFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-PAGE = engines["django"].from_string("{% load menus %}{% main_menu %}")
+MENU = "includes/main_menu.html"
+EVERYONE = ["home", "pairing:branch_list", "activities:index", "activities:compliance", "activities:task_list_index"]
+EVERYONE += ["volunteers:index", "volunteers:demand_list"]
+REGION = ["pairing:pairing_list", "pairing:coverage", "reports:dashboard"]
+
+
+def _page(user) -> str:
+    """A page's layout for ``user``, as a request draws it (the context processors give ``can``)."""
+    request = RequestFactory().get("/")
+    request.user, request.session = user, {}
+    request._messages = FallbackStorage(request)
+    return engines["jinja2"].get_template("layout.html").render(request=request)
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_the_kept_menu_is_what_each_kind_of_user_would_get(language):
+def test_each_kind_of_user_gets_its_own_menu_on_every_page(language):
     branch = BranchFactory()
-    users = [UserFactory(role=role, region=branch.city) for role in (Role.STAFF, Role.LEADER)]
-    users += [UserFactory(role=role, branch=branch) for role in Role.values if role not in (Role.STAFF, Role.LEADER)]
-    users += [UserFactory(role=Role.MEMBER, branch=None), UserFactory(is_superuser=True, role=Role.MEMBER)]
+    staff, leader = (UserFactory(role=role, region=branch.city) for role in (Role.STAFF, Role.LEADER))
+    on_branch = [UserFactory(role=role, branch=branch) for role in Role.values if role not in (Role.STAFF, Role.LEADER)]
+    loose, admin = UserFactory(role=Role.MEMBER, branch=None), UserFactory(is_superuser=True, role=Role.MEMBER)
+    expected = {
+        staff: [*EVERYONE, *REGION, "reports:audit"],
+        admin: [*EVERYONE, *REGION, "reports:audit"],
+        leader: [*EVERYONE, *REGION],
+        loose: EVERYONE,
+        **{user: [*EVERYONE, "pairing:my_pairing"] for user in on_branch},
+    }
     menus = set()
     with translation.override(language):
-        for _ in range(2):  # the second round is served from the memo
-            for user in users:
-                request = RequestFactory().get("/")
-                request.user = user
-                kept = PAGE.render({"user": user}, request)
-                assert kept == render_menu(user)
-                menus.add(kept)
+        for user, names in expected.items():
+            menu = engines["jinja2"].get_template(MENU).render({"user": user, "can": Can.of(user)})
+            assert sorted(re.findall(r'href="([^"]+)"', menu)) == sorted(reverse(name) for name in names), user.role
+            assert menu.strip() in _page(user)  # the page draws the same menu
+            menus.add(menu)
     assert len(menus) > 2  # roles really get different menus
+    assert ("首页" in menus.pop()) == (language == "zh-hans")
 
 
 def test_what_the_pages_offer_is_read_without_a_query(django_assert_num_queries):
-    from accounts.perms import Can
-
     branch = BranchFactory()
     users = [UserFactory(role=Role.STAFF, region=branch.city), UserFactory(role=Role.SECRETARY, branch=branch)]
     users = [type(u).objects.get(pk=u.pk) for u in users]  # as a request loads them: no relation in hand

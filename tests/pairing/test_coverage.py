@@ -51,6 +51,7 @@ def test_coverage_page_for_county_staff(client, world):
     assert response.status_code == 200
     assert "66.66%" in page and "66.67%" not in page
     assert world.partners[2].name in page and f"?partner={world.partners[2].pk}" in page
+    assert '<span data-testid="uncovered-count">1</span>' in page  # 3 villages, 2 paired
     assert world.partners[1].name in page  # listed under 一帮二
     rows = response.context["coverage"]["rows"]
     assert [(r.label, r.partners, r.paired, r.helpers, r.helpers_engaged) for r in rows] == [("商城县", 3, 2, 2, 1)]

@@ -34,7 +34,7 @@ def secretary(client):
 
 def test_django_and_jinja2_pages_share_one_layout(client, secretary):
     jinja_page = client.get(reverse("pairing:my_pairing"))  # templates/jinja2/pairing/my_pairing.html
-    django_page = client.get(reverse("notice_list"))  # a Django template extending base.html
+    django_page = client.get(reverse("volunteers:demand_list"))  # a Django template extending base.html
     assert [t.name for t in jinja_page.templates][:1] == ["pairing/my_pairing.html"]
     assert "base.html" in {t.name for t in django_page.templates}
     assert _skeleton(jinja_page.content.decode()) == _skeleton(django_page.content.decode())
