@@ -97,7 +97,6 @@ BENCH_BRANCHES ?= 200000
 BENCH_ARGS ?=
 bench: export DEBUG = 1
 bench: $(RUNTIME_STAMP)
-	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py bench --branches $(BENCH_BRANCHES) $(BENCH_ARGS)
 
 # DATABASE_URL/REDIS_URL are used when set, else loadtest/run.sh starts throwaway PostgreSQL 15 and

@@ -6,8 +6,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pairing import scope
-from pairing.keyset import Keyset, cursors, keyset_page, page_query
 from pairing.selectors import registry as registry_selectors
+from twinning.keyset import Keyset, cursors, keyset_page, page_query
 
 from . import services
 from .selectors import home_summary

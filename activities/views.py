@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pairing import scope
-from pairing.keyset import Page, cursors, keyset_page, page_query
 from twinning import files
+from twinning.keyset import Page, cursors, keyset_page, page_query
 from twinning.params import id_or_none, query_choice, query_id, query_year
 from twinning.rows import choice_labels, url_prefix
 from twinning.views import apply_validation_error, manager_required

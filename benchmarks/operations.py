@@ -16,7 +16,6 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from pairing.choices import BranchKind, PairingStatus, RegionLevel
-from pairing.keyset import cursor_encode
 from pairing.models import Branch, Pairing, Region
 from pairing.roster import columns as roster_columns
 from pairing.roster import imports as roster_imports
@@ -26,6 +25,7 @@ from pairing.services.roster import roster_import
 from reports.selectors.assessment import weights_for
 from reports.services.snapshots import snapshots_refresh
 from reports.workbook import workbook_write
+from twinning.keyset import cursor_encode
 from volunteers.selectors import Quarter
 
 from . import floors
@@ -117,7 +117,7 @@ class Bench:
         staff, leader = self.client_for(self.staff), self.client_for(self.leader)
         trivial = timed(self._page(staff, reverse("bench_trivial")), runs=max(self.runs, 5), warmup=True)
         branches = Branch.objects.count()
-        # The list pages by keyset (pairing/keyset.py): the deepest page is the one after the 51st
+        # The list pages by keyset (twinning/keyset.py): the deepest page is the one after the 51st
         # branch from the end (with OFFSET the bench timed page 2,000 of 4,000, the middle).
         last_51 = list(Branch.objects.filter(city=self.city).order_by("-code").values_list("code", flat=True)[:51])
         deep_cursor = cursor_encode(last_51[-1:])

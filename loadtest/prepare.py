@@ -46,7 +46,7 @@ branches = Branch.objects.count()
 
 def cursor(code: str) -> str:
     """A deep page of the branch list is a keyset page: ?after=<cursor>, the cursor being the sort values
-    of the row before the page (URL-safe base64 JSON, as pairing's keyset pagination writes it)."""
+    of the row before the page (URL-safe base64 JSON, as twinning's keyset pagination writes it)."""
     return base64.urlsafe_b64encode(json.dumps([code], ensure_ascii=False).encode()).rstrip(b"=").decode()
 
 

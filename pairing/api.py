@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from twinning.api import BoundedIntegerField, CursorPage, IdFilter, ScopedPrimaryKeyRelatedField
+from twinning.keyset import Keyset
 
 from . import scope
 from .choices import Grade, PairingMethod, PairingStatus
@@ -131,7 +132,7 @@ class BranchCursorPage(CursorPage):
     (county, code) index serve every page from the cursor on; "-pk" walked backwards past every
     later county's branches before reaching a county user's first one (~100 ms at 200,000)."""
 
-    ordering = "code"
+    keyset = Keyset("code")
 
 
 class BranchViewSet(

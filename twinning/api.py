@@ -18,19 +18,99 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import include, path
+from django.utils.encoding import force_str
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, serializers
-from rest_framework.pagination import CursorPagination
+from rest_framework import exceptions, pagination, serializers
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .keyset import AFTER, BEFORE, Keyset, keyset_page
 
-class CursorPage(CursorPagination):
-    """Cursor pagination on the primary key: no COUNT, stable under inserts, fixed cost per page."""
 
-    ordering = "-pk"
+class CursorPage(pagination.BasePagination):
+    """Keyset pages for every list (``twinning/keyset.py``, the pages' paginator): no COUNT, stable
+    under inserts, every page one query whatever its depth. Newest first by id unless a viewset's
+    page class names another ``keyset`` (a non-null, unique last key).
+
+    The body is REST framework's cursor page, ``{"next", "previous", "results"}``; ``next`` and
+    ``previous`` are full URLs whose ``?cursor=`` is ``after.<keyset cursor>`` or
+    ``before.<keyset cursor>``. A cursor that is not one of ours is 404, as REST framework answers.
+    """
+
+    keyset = Keyset("-pk")
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    cursor_query_param = "cursor"
+    # REST framework's wording, and so its translations, for the schema and the 404.
+    cursor_query_description = pagination.CursorPagination.cursor_query_description
+    page_size_query_description = pagination.CursorPagination.page_size_query_description
+    invalid_cursor_message = pagination.CursorPagination.invalid_cursor_message
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.base_url = request.build_absolute_uri()
+        cursor = self._cursor(request, queryset.model)
+        self.page = keyset_page(queryset, self.keyset, size=self.get_page_size(request), **cursor)
+        return self.page.rows
+
+    def _cursor(self, request, model) -> dict[str, str]:
+        text = request.query_params.get(self.cursor_query_param)
+        if not text:
+            return {}
+        direction, _dot, position = text.partition(".")
+        if direction not in (AFTER, BEFORE) or self.keyset.decode(model, position) is None:
+            raise exceptions.NotFound(self.invalid_cursor_message)
+        return {direction: position}
+
+    def get_page_size(self, request) -> int:
+        """``?page_size=``, at most ``max_page_size``; anything but a positive integer gives the default."""
+        try:
+            size = int(request.query_params[self.page_size_query_param])
+        except (KeyError, ValueError):
+            return self.page_size
+        return min(size, self.max_page_size) if size > 0 else self.page_size
+
+    def _link(self, direction: str, position: str | None) -> str | None:
+        if position is None:
+            return None
+        return replace_query_param(self.base_url, self.cursor_query_param, f"{direction}.{position}")
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "next": self._link(AFTER, self.page.next_cursor),
+                "previous": self._link(BEFORE, self.page.previous_cursor),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "next": link | {"example": "http://api.example.org/accounts/?cursor=after.WzQ4Nl0"},
+                "previous": link | {"example": "http://api.example.org/accounts/?cursor=before.WzQ4N10"},
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": name,
+                "required": False,
+                "in": "query",
+                "description": force_str(description),
+                "schema": {"type": kind},
+            }
+            for name, description, kind in (
+                (self.cursor_query_param, self.cursor_query_description, "string"),
+                (self.page_size_query_param, self.page_size_query_description, "integer"),
+            )
+        ]
 
 
 def exception_handler(exc, context):

@@ -6,7 +6,7 @@ with a message in the user's language on the page (the messages framework; the l
 The values are cleaned by Django's form fields, whose messages are translated, within bounds that
 every database accepts (an id past a 32-bit integer, a year 0 or 99999 never reach a query).
 
-Cursors of keyset pages are read by ``pairing.keyset.cursors``: a cursor that does not decode is
+Cursors of keyset pages are read by ``twinning.keyset.cursors``: a cursor that does not decode is
 only a position, and gives the first page.
 """
 

@@ -10,10 +10,10 @@ from django.db.models.functions import Cast, ExtractMonth
 from django.utils import timezone
 
 from pairing import scope
-from pairing.keyset import Page
 from pairing.models import Pairing, Region
 from pairing.selectors.pairings import pairings_visible
 from pairing.selectors.registry import counties_visible
+from twinning.keyset import Page
 
 from ..choices import ComplianceCell, ThemeDayStatus
 from ..models import ThemeDay

@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404
 
 from pairing import scope
 from pairing.choices import PairingStatus, RegionLevel
-from pairing.keyset import Page
 from pairing.models import Pairing, Region
 from pairing.selectors.pairings import pairings_visible
 from pairing.selectors.registry import regions_visible
+from twinning.keyset import Page
 
 from ..choices import TaskProgress
 from ..models import KeyTask, KeyTaskEvidence, KeyTaskList, KeyTaskReport

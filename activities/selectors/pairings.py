@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404
 
 from pairing import scope
 from pairing.choices import PairingStatus, RegionLevel
-from pairing.keyset import Keyset, Page, keyset_page, merged_keyset_page
 from pairing.models import Pairing, Region
 from pairing.selectors.pairings import pairings_visible
+from twinning.keyset import Keyset, Page, keyset_page, merged_keyset_page
 
 
 def activity_pairing_get(*, user, pk: int) -> Pairing:

@@ -9,7 +9,7 @@ from django.db.models import F, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
 
 from pairing import scope
-from pairing.keyset import Keyset, Page, keyset_page
+from twinning.keyset import Keyset, Page, keyset_page
 
 from ..choices import ThemeDayStatus
 from ..models import ThemeDay, ThemeDayAttachment, ThemeDayPhoto

@@ -3,5 +3,5 @@
 ``columns`` holds the one description of the format that both directions use,
 ``imports`` turns an untrusted upload into normalised rows (no database access),
 ``exports`` writes the template and the filtered branch list. The all-or-nothing
-write lives in ``pairing.services.roster``.
+write lives in ``pairing.services.roster`` (the service: preview, commit, runs).
 """

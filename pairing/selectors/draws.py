@@ -11,7 +11,7 @@ from .. import scope
 from ..choices import RegionLevel
 from ..models import Branch, Draw, Pairing, Region
 
-# Newest first, as a keyset order (pairing/keyset.py); the primary key breaks ties.
+# Newest first, as a keyset order (twinning/keyset.py); the primary key breaks ties.
 DRAW_LIST_ORDER = ("-created_at", "-id")
 
 

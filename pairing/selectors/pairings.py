@@ -11,7 +11,7 @@ from .. import scope
 from ..choices import HELPER_KINDS, PairingStatus, RegionLevel, UnitLevel
 from ..models import Branch, Pairing
 
-# Newest first, as a keyset order (pairing/keyset.py) on the primary key index. The services record
+# Newest first, as a keyset order (twinning/keyset.py) on the primary key index. The services record
 # every pairing on its 结对日期 (today), so id order is date order; ordering by (-started_on, -id)
 # instead would sort every pairing in scope on each page (no index: 150 ms at 50,000 pairings).
 PAIRING_LIST_ORDER = ("-id",)

@@ -49,7 +49,7 @@ def branch_list(*, user, year: int | None = None) -> QuerySet[Branch]:
     """Branches in the user's scope, with this year's grade and the optimised flag annotated.
 
     The grade is a correlated subquery evaluated per row fetched; the list page fetches its 50 rows
-    by primary key after paging their keys (pairing/keyset.py), and its grade filter tests EXISTS
+    by primary key after paging their keys (twinning/keyset.py), and its grade filter tests EXISTS
     instead (``graded``), so it runs for no row not shown. ``is_optimised`` is the branch's flag.
     """
     year = year or current_year()

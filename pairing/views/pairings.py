@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from twinning import files
+from twinning.keyset import Keyset, cursors, keyset_page, page_query
 from twinning.params import id_or_none
 from twinning.rows import choice_labels, url_prefix
 from twinning.views import apply_validation_error, manager_required
@@ -34,7 +35,6 @@ from ..forms.pairings import (
     RepairForm,
     SwapForm,
 )
-from ..keyset import Keyset, cursors, keyset_page, page_query
 from ..models import Branch, Pairing
 from ..selectors import coverage as coverage_selectors
 from ..selectors import draws as draw_selectors

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from twinning.keyset import Keyset, cursors, keyset_page, page_query
 from twinning.params import query_choice
 from twinning.rows import choice_labels, url_prefix
 from twinning.views import apply_validation_error, manager_required
@@ -21,7 +22,6 @@ from .. import scope
 from ..choices import BranchKind, Grade, OptimisationAction, PairingMethod, PairingStatus, UnitLevel
 from ..filters import BranchFilter, filter_fields
 from ..forms.registry import BranchForm, GradeBulkForm, OptimisationForm, optimisation_form_fields
-from ..keyset import Keyset, cursors, keyset_page, page_query
 from ..selectors import pairings as pairing_selectors
 from ..selectors import registry as registry_selectors
 from ..services import registry as services

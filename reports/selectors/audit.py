@@ -6,7 +6,7 @@ first and pages backwards by time ("before" cursor), with two queries per source
 whatever the page size.
 
 The cursor is its own format, ``<iso time>|<source index>|<history id>``, not
-``pairing.keyset``'s: a keyset cursor holds the sort values of one model's row (decoded by
+``twinning.keyset``'s: a keyset cursor holds the sort values of one model's row (decoded by
 that model's fields), while this one holds a position in a merge of six history tables (the
 source index is no field of any), and its links and bookmarks keep working as they are.
 """

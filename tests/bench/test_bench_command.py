@@ -1,6 +1,9 @@
 """The bench command runs end to end on a small dataset (a smoke test, not a timing assertion)."""
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -46,6 +49,21 @@ def test_bench_builds_the_dataset_and_prints_one_table():
     assert any(op.startswith("draw preview (") for op in operations)
     # Every row has a median and a floor with a ratio.
     assert all(line.split(" | ")[5].endswith("×") for line in table[1:])
+
+
+def test_bench_migrates_a_fresh_database_before_building():
+    """Run directly (README), not through `make bench`: an empty database is migrated first, not
+    "no such table: pairing_branch". A process of its own on an in-memory SQLite database."""
+    env = {"DATABASE_URL": "sqlite://:memory:", "DEBUG": "1", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "bench", "--branches", "1", "--months", "1", "--build-only"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Dataset ready" in done.stdout
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The one keyset paginator (pairing/keyset.py) that every list page uses: both read modes walk
+"""The one keyset paginator (twinning/keyset.py) that every list page uses: both read modes walk
 every row once both ways, the first page counts up to a cap, a page reached backwards is full,
 and merged sources read as one list."""
 
@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from pairing.keyset import Keyset, keyset_page, merged_keyset_page
 from pairing.models import Branch, Pairing
 from tests.factories import BranchFactory, PairingFactory, PartnerBranchFactory, RegionFactory
+from twinning.keyset import Keyset, keyset_page, merged_keyset_page
 
 pytestmark = pytest.mark.django_db
 

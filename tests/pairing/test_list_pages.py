@@ -12,7 +12,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from pairing import keyset
 from pairing.models import Branch, Grade
 from pairing.services import registry as registry_services
 from tests.factories import (
@@ -27,6 +26,7 @@ from tests.factories import (
     UnitFactory,
     UserFactory,
 )
+from twinning import keyset
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,6 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from pairing import keyset
 from pairing.choices import PairingStatus
 from pairing.models import Branch, Draw, Pairing
 from pairing.services import pairings as services
@@ -30,6 +29,7 @@ from tests.factories import (
     RegionFactory,
     UserFactory,
 )
+from twinning import keyset
 
 pytestmark = pytest.mark.django_db
 

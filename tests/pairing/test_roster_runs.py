@@ -7,7 +7,7 @@ from django.urls import reverse
 from kombu.exceptions import OperationalError
 
 from pairing.models import Branch, Region, RosterImport
-from pairing.services import roster as services
+from pairing.services.roster import commit, runs
 from pairing.tasks import import_roster
 from pairing.views.roster import SESSION_KEY
 from tests.factories import BranchFactory, UserFactory
@@ -65,8 +65,8 @@ def test_a_queued_run_keeps_its_upload_and_its_page_refreshes(
     run = confirm(client, django_capture_on_commit_callbacks, execute=False)
 
     assert run.status == "queued" and len(stored_uploads()) == 1 and not Branch.objects.exists()
-    monkeypatch.setattr(services, "UPLOAD_TTL", -services.UPLOAD_TTL)  # every upload is "old"
-    assert services.roster_uploads_purge() == 0, "a waiting run's upload is not an abandoned preview"
+    monkeypatch.setattr(runs, "UPLOAD_TTL", -runs.UPLOAD_TTL)  # every upload is "old"
+    assert runs.roster_uploads_purge() == 0, "a waiting run's upload is not an abandoned preview"
     html = client.get(detail(run)).content.decode()
     assert 'http-equiv="refresh"' in html and "排队中" in html
 
@@ -85,7 +85,7 @@ def test_a_failing_import_leaves_nothing_written_and_says_so(
         raise RuntimeError("disk full")
 
     # Branches, the new township and grades are written before the optimisation records fail.
-    monkeypatch.setattr(services, "_write_optimisations", fail)
+    monkeypatch.setattr(commit, "_write_optimisations", fail)
     login(client, world.staff_county)
     upload(client, [row("C0001", township="新集镇", grade="好"), row("C0002")])
     regions = Region.objects.count()
@@ -128,8 +128,8 @@ def test_a_redelivered_task_does_not_import_twice_and_an_interrupted_one_runs_ag
     run = confirm(client, django_capture_on_commit_callbacks, execute=False)
     RosterImport.objects.filter(pk=run.pk).update(status="running", progress=1)  # a worker lost mid-way
 
-    assert services.roster_import_run(run_id=run.pk).status == "done"
-    assert services.roster_import_run(run_id=run.pk).status == "done"
+    assert runs.roster_import_run(run_id=run.pk).status == "done"
+    assert runs.roster_import_run(run_id=run.pk).status == "done"
 
     assert Branch.objects.count() == 1 and Branch.history.count() == 1
 
@@ -163,9 +163,9 @@ def test_a_run_whose_upload_is_gone_fails_with_a_clear_message(
     login(client, world.staff_county)
     upload(client, [row("C0001")])
     run = confirm(client, django_capture_on_commit_callbacks, execute=False)
-    services.roster_upload_discard(token=run.upload)
+    runs.roster_upload_discard(token=run.upload)
 
-    run = services.roster_import_run(run_id=run.pk)
+    run = runs.roster_import_run(run_id=run.pk)
 
     assert run.status == "failed" and run.error == "该导入已过期或无效，请重新上传名册。"
     assert not Branch.objects.exists()
@@ -182,5 +182,5 @@ def test_cancelling_after_confirming_does_not_take_the_runs_upload(
 
     client.post(reverse("pairing:roster_cancel"), {"token": run.upload})  # the preview page, reached by "back"
 
-    assert services.roster_import_run(run_id=run.pk).status == "done"
+    assert runs.roster_import_run(run_id=run.pk).status == "done"
     assert Branch.objects.filter(code="C0001").exists()

@@ -217,13 +217,13 @@ def test_confirm_validates_again(client, world, django_capture_on_commit_callbac
 
 
 def test_expired_uploads_are_purged(client, world, monkeypatch):  # noqa: F811
-    from pairing.services import roster as services
+    from pairing.services.roster import runs
 
     login(client, world.staff_county)
     token = upload(client, [row("C0001")]).context["token"]
-    monkeypatch.setattr(services, "UPLOAD_TTL", services.UPLOAD_TTL * 0 - services.UPLOAD_TTL)
+    monkeypatch.setattr(runs, "UPLOAD_TTL", runs.UPLOAD_TTL * 0 - runs.UPLOAD_TTL)
 
-    assert services.roster_uploads_purge() == 1
+    assert runs.roster_uploads_purge() == 1
     assert client.post(CONFIRM, {"token": token})["Location"] == UPLOAD
     assert not Branch.objects.exists()
 

@@ -8,6 +8,7 @@ import shutil
 import time
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import override_settings
@@ -52,6 +53,8 @@ class Command(BaseCommand):
             raise CommandError(f"--only takes {', '.join(sorted(GROUPS))}")
         self.stdout.write(f"Database: {connection.vendor} {connection.settings_dict.get('NAME')}")
         start = time.perf_counter()
+        # `make bench` migrates first; the command run directly on a fresh database must too.
+        call_command("migrate", interactive=False, verbosity=0)
         if dataset_ready(branches=branches):
             self.stdout.write(f"Dataset: {branches:,}+ branches already there, reused.")
         else:
