@@ -3,7 +3,7 @@
 Chosen by measured render cost: Django's template engine spent about 10 ms drawing a 50-row table
 and 2 ms on the layout; Jinja2 compiles templates to Python and draws the same in a fifth of that
 (docs/performance.md). Every page extends the one layout, ``layout.html``, which draws the main menu
-per request from ``can`` (``includes/main_menu.html`` and the apps' ``_nav.html``). Forms are drawn
+(``includes/main_menu.html``) from memoised entries (``accounts.selectors.menu_entries``). Forms are drawn
 by crispy-forms through ``crispy(form)``. Django's engine stays configured only for libraries' own
 templates (the admin, crispy-forms' templates, DRF and drf-spectacular, form widgets).
 
@@ -14,6 +14,7 @@ What they get, beyond the context processors' values:
   ``ngettext``, ``pgettext``, ``get_language()``, ``available_languages()``. ``_()`` does not format:
   a Django ``{% blocktranslate with name=x %}…{{ name }}…`` keeps its msgid as
   ``_("…%(name)s…") % {"name": x}``;
+- ``main_menu(user)``: the main menu's entries (``url``, ``label``) for ``user``;
 - ``url(name, *args, **kwargs)``, ``static(path)``, ``static_prefix()`` (``STATIC_URL``, for
   500.html, which must not need the static manifest);
 - ``crispy(form)``: the whole form as ``{% crispy form %}`` draws it, with the page's CSRF token;
@@ -118,6 +119,8 @@ def environment(**options) -> jinja2.Environment:
     options["undefined"] = jinja2.ChainableUndefined
     options.setdefault("trim_blocks", True)
     options.setdefault("lstrip_blocks", True)
+    from accounts.selectors import menu_entries  # the engine is built once the apps are loaded
+
     env = jinja2.Environment(**options)
     env.install_gettext_translations(translation, newstyle=False)
     env.globals.update(
@@ -125,6 +128,7 @@ def environment(**options) -> jinja2.Environment:
         static=static_url,
         static_prefix=static_prefix,
         crispy=crispy,
+        main_menu=lambda user: menu_entries(user=user),
         get_language=translation.get_language,
         available_languages=available_languages,
         pgettext=translation.pgettext,

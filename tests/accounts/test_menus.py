@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.perms import Can
+from accounts.selectors import menu_entries
 from pairing.choices import Role
 from tests.factories import BranchFactory, UserFactory
 
@@ -50,6 +51,25 @@ def test_each_kind_of_user_gets_its_own_menu_on_every_page(language):
             menus.add(menu)
     assert len(menus) > 2  # roles really get different menus
     assert ("首页" in menus.pop()) == (language == "zh-hans")
+
+
+def test_the_remembered_menu_is_kept_apart_for_each_offer_and_language():
+    branch = BranchFactory()
+    staff, secretary = UserFactory(role=Role.STAFF, region=branch.city), UserFactory(role=Role.SECRETARY, branch=branch)
+    other_secretary = UserFactory(role=Role.SECRETARY, branch=BranchFactory())
+    assert Can.of(staff) != Can.of(secretary)
+
+    def links(user) -> list[str]:
+        return [entry.url for entry in menu_entries(user=user)]
+
+    assert reverse("reports:audit") in links(staff)  # the memo is warm with the staff's menu
+    assert reverse("reports:audit") not in links(secretary)
+    assert reverse("pairing:my_pairing") in links(secretary) and reverse("pairing:my_pairing") not in links(staff)
+    assert menu_entries(user=other_secretary) is menu_entries(user=secretary)  # the same offer: one entry
+    with translation.override("en"):
+        english = menu_entries(user=staff)
+    with translation.override("zh-hans"):
+        assert menu_entries(user=staff)[0].label == "首页" and english[0].label == "Home"
 
 
 def test_what_the_pages_offer_is_read_without_a_query(django_assert_num_queries):
