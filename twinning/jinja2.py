@@ -1,9 +1,9 @@
 """Jinja2 for the pages drawn on every visit: the layout and the lists and pages of the month-end rush.
 
 Django's template engine spends about 10 ms drawing a 50-row table and 2 ms on the layout; Jinja2
-compiles templates to Python and draws the same in a fifth of that (docs/performance.md). Forms stay
-on Django templates, where crispy-forms lives, and their pages share this layout through
-``{% layout %}`` (accounts/templatetags/layout.py), so the layout is written once.
+compiles templates to Python and draws the same in a fifth of that (docs/performance.md). Every page
+template is Jinja2; Django's engine draws only the libraries' own templates (the admin, DRF, and
+crispy-forms' field templates, reached through ``crispy(form)`` and the ``crispy_*`` filters).
 
 Jinja2 templates live in ``templates/jinja2/`` and are found under the same names as Django's
 (``render(request, "pairing/branch_list.html")``): the Django engine is asked first, so a page moves
@@ -11,7 +11,11 @@ to Jinja2 by moving its template. What the templates get, beyond the context pro
 
 - ``_("…")`` (Django's gettext; the project's ``makemessages`` reads these files with Jinja2's parser),
   ``ngettext``, ``pgettext``, ``get_language()``, ``available_languages()``;
-- ``url(name, *args, **kwargs)``, ``static(path)``, ``main_menu(user)``, ``crispy(form)``;
+- ``url(name, *args, **kwargs)``, ``static(path)``, ``main_menu(user)``, ``crispy(form)`` (as
+  ``{% crispy form %}``: the form's own FormHelper layout);
+- ``form|crispy_fields`` (crispy's ``|crispy``: the fields without a FormHelper) and
+  ``field|crispy_field`` (crispy's ``|as_crispy_field``), for forms and formsets laid out by the page;
+- ``minutes|hours``: minutes as hours with one decimal (90 → "1.5");
 - Django's filters ``date``, ``time``, ``floatformat``, ``linebreaksbr``, ``truncatechars``,
   ``yesno``, ``filesizeformat``, ``localize``, ``intcomma`` and ``language_name_local``.
 
@@ -24,6 +28,7 @@ from __future__ import annotations
 import functools
 
 import jinja2
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_crispy_form
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template import defaultfilters
@@ -62,11 +67,22 @@ def main_menu(user) -> str:
     return mark_safe(cached_menu(user=user))  # noqa: S308 (our template, memoised)
 
 
-def crispy(form, helper=None) -> str:
-    """A form drawn by crispy-forms' Bootstrap 5 templates, as ``{% crispy form %}`` draws it."""
+@jinja2.pass_context
+def crispy(context, form, helper=None) -> str:
+    """A form drawn by crispy-forms' Bootstrap 5 templates, as ``{% crispy form %}`` draws it: with the
+    page's CSRF token, which crispy writes into a POST form (the ``<form>`` tag its helper may draw)."""
     from crispy_forms.utils import render_crispy_form
 
-    return mark_safe(render_crispy_form(form, helper))  # noqa: S308 (crispy escapes its fields)
+    html = render_crispy_form(form, helper, context={"csrf_token": context.get("csrf_token")})
+    return mark_safe(html)  # noqa: S308 (crispy escapes its fields)
+
+
+def hours(minutes) -> str:
+    """Minutes as hours with one decimal: 90 → "1.5"."""
+    try:
+        return f"{int(minutes or 0) / 60:.1f}"
+    except (TypeError, ValueError):
+        return ""
 
 
 def date(value, arg=None) -> str:
@@ -94,6 +110,9 @@ FILTERS = {
     "intcomma": intcomma,
     "language_name_local": language_name_local,
     "json_script": json_script,
+    "crispy_fields": as_crispy_form,
+    "crispy_field": as_crispy_field,
+    "hours": hours,
 }
 
 
