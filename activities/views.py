@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.forms.renderers import Jinja2 as Jinja2Widgets
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -270,7 +269,7 @@ def compliance(request):
 
 @login_required
 def task_list_index(request):
-    page = Paginator(selectors.task_list_index(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.task_list_index(user=request.user, size=PAGE_SIZE, **cursors(request.GET))
     return render(
         request,
         "activities/task_list_index.html",

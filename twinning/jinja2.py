@@ -20,6 +20,7 @@ What they get, beyond the context processors' values:
 - ``crispy(form)``: the whole form as ``{% crispy form %}`` draws it, with the page's CSRF token;
   inside a ``<form>`` the page writes itself, crispy's own filters ``form|crispy`` and
   ``field|as_crispy_field``;
+- ``minutes|hours``: minutes as hours with one decimal (90 → "1.5");
 - Django's filters ``date``, ``time``, ``floatformat``, ``linebreaksbr``, ``truncatechars``,
   ``yesno``, ``filesizeformat``, ``localize``, ``intcomma``, ``json_script`` and
   ``language_name_local``.
@@ -76,6 +77,14 @@ def crispy(context, form, helper=None) -> str:
     return mark_safe(drawn)  # noqa: S308 (crispy escapes its fields)
 
 
+def hours(minutes) -> str:
+    """Minutes as hours with one decimal: 90 → "1.5"."""
+    try:
+        return f"{int(minutes or 0) / 60:.1f}"
+    except (TypeError, ValueError):
+        return ""
+
+
 def static_prefix() -> str:
     """``STATIC_URL``, as ``{% get_static_prefix %}`` gives it: for 500.html, which must not need the manifest."""
     return PrefixNode.handle_simple("STATIC_URL")
@@ -109,6 +118,7 @@ FILTERS = {
     # crispy-forms' own filters, for a form's fields inside a <form> the page writes (crispy() draws the whole form)
     "crispy": crispy_forms_filters.as_crispy_form,
     "as_crispy_field": crispy_forms_filters.as_crispy_field,
+    "hours": hours,
 }
 
 

@@ -7,6 +7,8 @@ shown and reads the next N + 1. The price is the one every large site pays: no p
 
 A ``Keyset`` is a total order over non-null columns, the last one unique: ``("code",)``,
 ``("name", "pk")``, ``("-held_on", "-pk")``, or across a foreign key, ``("helper__code", "pk")``.
+A key may also be a non-null annotation of the queryset (a figure the list is sorted by, or a
+nullable column under ``Coalesce``), named in ``annotations`` with the field that cleans its cursor.
 A cursor is a row's sort values as URL-safe base64 JSON, ``after=`` for the page after that row
 and ``before=`` for the page before it. A cursor that does not decode, or does not fit the keys,
 gives the first page: it is only a position, never trusted to be in scope (the rows come from the
@@ -93,8 +95,11 @@ class Keyset:
     if counties were spread over the codes, and may choose to sort the whole county instead.
     """
 
-    def __init__(self, *keys: str, within: tuple[str, object] | None = None):
+    def __init__(
+        self, *keys: str, within: tuple[str, object] | None = None, annotations: Mapping[str, Field] | None = None
+    ):
         self.keys = keys
+        self.annotations = dict(annotations or {})
         self.paths = tuple(k.lstrip("-") for k in keys)
         self.descending = tuple(k.startswith("-") for k in keys)
         self.within = within
@@ -141,16 +146,22 @@ class Keyset:
 
     def decode(self, model: type[Model], text: str | None) -> tuple | None:
         """The key values in a cursor, cleaned by the fields; None if it is not one of ours."""
-        values = cursor_decode(text, _fields(model, self.keys))
+        values = cursor_decode(text, _fields(model, self.keys, self.annotations))
         return tuple(values) if values is not None else None
 
 
-def _fields(model: type[Model], keys: Sequence[str]) -> list[tuple[str, bool, Field]]:
+def _fields(
+    model: type[Model], keys: Sequence[str], annotations: Mapping[str, Field] | None = None
+) -> list[tuple[str, bool, Field]]:
     """(path, descending, model field) for each key; a key must be a non-null column, reached
-    through non-null foreign keys, or the cursor could not say where its row stands."""
+    through non-null foreign keys, or a non-null annotation, or the cursor could not say where its
+    row stands."""
     fields = []
     for key in keys:
         path = key.lstrip("-")
+        if annotations and path in annotations:
+            fields.append((path, key.startswith("-"), annotations[path]))
+            continue
         *relations, name = path.split("__")
         target = model
         for relation in relations:
@@ -166,7 +177,7 @@ def _fields(model: type[Model], keys: Sequence[str]) -> list[tuple[str, bool, Fi
 
 
 def cursor_encode(values: Sequence) -> str:
-    plain = [v.isoformat() if isinstance(v, datetime.date) else v for v in values]
+    plain = [v.isoformat() if isinstance(v, datetime.date | datetime.time) else v for v in values]
     text = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
 

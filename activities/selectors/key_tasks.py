@@ -10,7 +10,7 @@ from pairing.choices import PairingStatus, RegionLevel
 from pairing.models import Pairing, Region
 from pairing.selectors.pairings import pairings_visible
 from pairing.selectors.registry import regions_visible
-from twinning.keyset import Page
+from twinning.keyset import Keyset, Page, keyset_page
 
 from ..choices import TaskProgress
 from ..models import KeyTask, KeyTaskEvidence, KeyTaskList, KeyTaskReport
@@ -25,9 +25,13 @@ def task_list_list(*, user) -> QuerySet[KeyTaskList]:
     )
 
 
-def task_list_index(*, user) -> QuerySet[KeyTaskList]:
-    """``task_list_list`` as the index lists them: the newest half year first, then by region."""
-    return task_list_list(user=user).order_by("-year", "-half", "region__path")
+# The index's order: the newest half year first, then by region.
+NEWEST_HALF_FIRST = Keyset("-year", "-half", "region__path", "pk")
+
+
+def task_list_index(*, user, size: int, after: str | None = None, before: str | None = None) -> Page:
+    """A page of ``task_list_list`` as the index lists them: the newest half year first, then by region."""
+    return keyset_page(task_list_list(user=user), NEWEST_HALF_FIRST, size=size, after=after, before=before)
 
 
 def task_list_regions(*, user) -> QuerySet[Region]:

@@ -3,14 +3,15 @@ report runs."""
 
 from __future__ import annotations
 
+from numbers import Number
+
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.template.loader import render_to_string
-from django.urls import get_script_prefix
+from django.template.defaultfilters import floatformat
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.formats import date_format, localize
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -71,16 +72,28 @@ def thresholds(*, city: Region) -> dict[str, Threshold]:
     return {m: saved.get(m) or Threshold(city=city, metric=m) for m in Metric.values}
 
 
+def _percent(rate) -> str:
+    """A rate as the dashboard shows it: "66.67%", or "—" without one (localised: the memo is per language)."""
+    return f"{floatformat(rate, 2)}%" if isinstance(rate, Number) else "—"
+
+
+def _pair(done, of, sep: str = "/") -> str:
+    return f"{done or 0}{sep}{of or 0}"
+
+
 def _cards(figures: dict, bands: dict) -> list[dict]:
     def card(metric, label, row, num_key, den_key="total"):
         rate = row.get("rate") if row else None
+        num, den = (row.get(num_key, 0), row.get(den_key, 0)) if row else (0, 0)
         return {
             "metric": metric,
             "label": label,
             "rate": rate,
-            "num": row.get(num_key, 0) if row else 0,
-            "den": row.get(den_key, 0) if row else 0,
+            "num": num,
+            "den": den,
             "colour": bands[metric].colour(rate),
+            "rate_label": _percent(rate),
+            "count_label": f"{num} / {den}",
         }
 
     volunteers = figures.get("volunteers") or {}
@@ -110,15 +123,36 @@ def _row_figures(figures: dict, bands: dict) -> dict:
     return {
         "theme_days": theme_days,
         "theme_days_colour": bands[Metric.THEME_DAYS].colour(theme_days.get("rate")),
+        "theme_days_rate": _percent(theme_days.get("rate")),
+        "theme_days_count": _pair(theme_days.get("confirmed"), theme_days.get("active")),
         "n_tasks": n_tasks,
         "n_tasks_colour": bands[Metric.N_TASKS].colour(n_tasks.get("rate")),
+        "n_tasks_rate": _percent(n_tasks.get("rate")),
+        "n_tasks_count": _pair(n_tasks.get("done"), n_tasks.get("due")),
         "volunteers": volunteers,
         "volunteers_colour": bands[Metric.VOLUNTEERS].colour(volunteers.get("rate")),
+        "volunteers_hours": volunteers.get("verified_hours") or 0,
+        "volunteers_count": _pair(volunteers.get("members_on_target"), volunteers.get("members")),
     }
 
 
-def _rows(snapshot: Snapshot, children: dict[str, Region], bands: dict) -> list[dict]:
-    """A row per child region of the snapshot, in the tree's order (the regions gone last)."""
+def _row_links(child: Region | None, *, year: int, links: dict[str, str]) -> dict:
+    """A child region's links: its own dashboard (a county), its branches not yet optimised, its
+    theme days (a county). Built here once per memo, not reversed for each cell of each view."""
+    if child is None:
+        return {"link": "", "branches_link": "", "compliance_link": ""}
+    county = child.level == RegionLevel.COUNTY
+    area = "county" if county else "township"
+    return {
+        "link": f"?region={child.pk}" if county else "",
+        "branches_link": f"{links['branch_list']}?{area}={child.pk}&optimised=no",
+        "compliance_link": f"{links['compliance']}?county={child.pk}&year={year}" if county else "",
+    }
+
+
+def _rows(snapshot: Snapshot, children: dict[str, Region], bands: dict, links: dict[str, str]) -> list[dict]:
+    """A row per child region of the snapshot, in the tree's order (the regions gone last), with
+    what its cells show: rates and counts as text, colours and links."""
     rows = []
     for name, figures in sorted(
         snapshot.children.items(), key=lambda kv: children[kv[0]].path if kv[0] in children else "~"
@@ -134,30 +168,47 @@ def _rows(snapshot: Snapshot, children: dict[str, Region], bands: dict) -> list[
                 "drill": drill,
                 "coverage": coverage,
                 "coverage_colour": bands[Metric.COVERAGE].colour(coverage.get("rate")),
+                "coverage_rate": _percent(coverage.get("rate")),
+                "coverage_count": _pair(coverage.get("paired"), coverage.get("total"), " / "),
                 "optimisation": optimisation,
                 "optimisation_colour": bands[Metric.OPTIMISATION].colour(optimisation.get("rate")),
+                "optimisation_rate": _percent(optimisation.get("rate")),
+                "optimisation_count": _pair(optimisation.get("optimised"), optimisation.get("total"), " / "),
                 **_row_figures(figures, bands),
+                **_row_links(child, year=snapshot.as_of.year, links=links),
             }
         )
     return rows
 
 
+def _links() -> dict[str, str]:
+    """The pages the figures link to (the memo is per script prefix)."""
+    names = {
+        "branch_list": "pairing:branch_list",
+        "compliance": "activities:compliance",
+        "task_lists": "activities:task_list_index",
+        "communities": "volunteers:community_list",
+        "coverage": "pairing:coverage",
+    }
+    return {key: reverse(name) for key, name in names.items()}
+
+
 # A dashboard changes once per snapshot while leaders open it all day, so a page view reads only what
 # the figures move with (figures_stamp); the snapshot's JSON, the bands and the child regions are
 # read when the stamp moves. The child regions (names to links) move no stamp, hence the expiry.
-# The figures fragment is drawn here too, once per stamp, language and script prefix (its links):
-# drawn by the page at each request it cost 1.1 ms, twice the view's time (2.4 ms instead of
-# 1.25 ms a view over 200 renders, SQLite), where the rest of the app draws from memoised rows.
+# The memo holds data only, ready to show: the rates and counts as text in the current language and
+# the links under the current script prefix (both in the key), so that the page draws the figures
+# at each request without a filter or a url() per cell (docs/performance.md).
 @memoized(key=lambda *, region: (region.pk, get_language(), get_script_prefix()), stamp=figures_stamp, size=64, ttl=300)
 def dashboard_figures(*, region: Region) -> dict | None:
-    """The cards, rows and chart of a region's latest snapshot, with the labels in the current
-    language, and the figures fragment drawn from them (``figures_html``); None before its first
-    snapshot."""
+    """The cards, rows and chart of a region's latest snapshot, with the labels, rates, counts and
+    links as the page shows them in the current language; None before its first snapshot."""
     snapshot = Snapshot.objects.filter(region=region).order_by("-as_of").first()
     if snapshot is None:
         return None
     bands = thresholds(city=city_of(region))
-    rows = _rows(snapshot, child_regions(region=region), bands)
+    links = _links()
+    rows = _rows(snapshot, child_regions(region=region), bands, links)
     by_month = (snapshot.figures.get("theme_days") or {}).get("by_month") or []
     by_quarter = snapshot.figures.get("hours_by_quarter") or []
     chart = {
@@ -171,16 +222,17 @@ def dashboard_figures(*, region: Region) -> dict | None:
         "day": date_format(snapshot.as_of, "Y-m-d"),
         "at": date_format(timezone.localtime(snapshot.computed_at), "Y-m-d H:i"),
     }
-    figures = {
+    return {
         "level": region.level,
         "region_pk": region.pk,
         "year": snapshot.as_of.year,
         "cards": _cards(snapshot.figures, bands),
         "rows": rows,
         "chart": chart,
+        "links": links,
+        "snapshot": snapshot,
+        "as_of": as_of,
     }
-    drawn = render_to_string("reports/_dashboard_figures.html", figures)
-    return {**figures, "snapshot": snapshot, "as_of": as_of, "figures_html": mark_safe(drawn)}  # noqa: S308
 
 
 def report_runs(*, user) -> QuerySet[ReportRun]:

@@ -151,3 +151,28 @@ def test_list_page_pages_the_region_from_its_side(client, world, task_list, monk
             break
         params = {"after": response.context["page"].next_cursor}
     assert sorted(seen) == sorted(p.pk for p in reporting) and len(seen) == len(set(seen))
+
+
+def test_the_index_pages_through_every_list_newest_half_year_first(client, world, monkeypatch):
+    from django.urls import reverse
+
+    from activities import views
+
+    for year in (2020, 2021, 2022, 2023):
+        for half in (1, 2):
+            tasks = [{"title": "任务", "description": "", "due_on": datetime.date(year, 6 * half, 28)}]
+            services.key_task_list_publish(
+                region=world.county, year=year, half=half, tasks=tasks, acting_user=world.staff
+            )
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    client.force_login(world.staff)
+    url, params, shown = reverse("activities:task_list_index"), {}, []
+    while True:
+        response = client.get(url, params)
+        page = response.context["page"]
+        shown += [(t.year, t.half) for t in page]
+        if not page.has_next:
+            break
+        assert f"after={page.next_cursor}" in response.content.decode()
+        params = {"after": page.next_cursor}
+    assert shown == [(y, h) for y in (2023, 2022, 2021, 2020) for h in (2, 1)]

@@ -1,10 +1,12 @@
-"""Jinja2 beside Django's templates (twinning/jinja2.py): one layout for the pages of both engines,
+"""Jinja2, the one engine for the pages (twinning/jinja2.py): one layout for every page,
 translations, the test client's view of Jinja2 pages, and what the environment offers."""
 
 import datetime
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.template import engines
 from django.templatetags.static import static
 from django.urls import reverse
@@ -32,20 +34,28 @@ def secretary(client):
     return user
 
 
-def test_django_and_jinja2_pages_share_one_layout(client, secretary):
-    jinja_page = client.get(reverse("pairing:my_pairing"))  # templates/jinja2/pairing/my_pairing.html
-    django_page = client.get(reverse("volunteers:demand_list"))  # a Django template extending base.html
-    assert [t.name for t in jinja_page.templates][:1] == ["pairing/my_pairing.html"]
-    assert "base.html" in {t.name for t in django_page.templates}
-    assert _skeleton(jinja_page.content.decode()) == _skeleton(django_page.content.decode())
-    for page in (jinja_page, django_page):
+def test_every_page_template_is_jinja2():
+    """One engine for pages: outside templates/jinja2/ only a library's template may be extended
+    (drf-spectacular's Swagger page, a Django template)."""
+    root = Path(settings.BASE_DIR) / "templates"
+    django_pages = {str(p.relative_to(root)) for p in root.rglob("*.html") if "jinja2" not in p.relative_to(root).parts}
+    assert django_pages == {"api/swagger_ui.html"}
+
+
+def test_pages_of_two_apps_share_one_layout(client, secretary):
+    pairing_page = client.get(reverse("pairing:my_pairing"))
+    volunteers_page = client.get(reverse("volunteers:demand_list"))
+    assert [t.name for t in pairing_page.templates][:1] == ["pairing/my_pairing.html"]
+    assert [t.name for t in volunteers_page.templates][:1] == ["volunteers/demand_list.html"]
+    assert _skeleton(pairing_page.content.decode()) == _skeleton(volunteers_page.content.decode())
+    for page in (pairing_page, volunteers_page):
         html = _skeleton(page.content.decode())
         assert html.count('name="csrfmiddlewaretoken"') == 2  # logout and the language switch
         assert secretary.label in html and 'data-testid="current-user"' in html
         assert html.endswith("</html>")
 
 
-def test_a_django_pages_blocks_fill_the_layout(client, secretary):
+def test_a_pages_blocks_fill_the_layout(client, secretary):
     html = client.get(reverse("notice_list")).content.decode()
     title = re.search(r"<title>(.*?)</title>", html, flags=re.S).group(1)
     assert "通知" in title
@@ -65,7 +75,7 @@ def test_the_test_client_sees_the_context_of_jinja2_pages(client, secretary):
 
 
 def test_undefined_values_draw_as_nothing():
-    assert JINJA.from_string("[{{ missing }}|{{ missing.attr.deeper }}|{{ slots.title }}]").render({}) == "[||]"
+    assert JINJA.from_string("[{{ missing }}|{{ missing.attr.deeper }}|{{ missing.title }}]").render({}) == "[||]"
 
 
 def test_the_environment_offers_djangos_helpers():

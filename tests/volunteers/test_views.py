@@ -540,3 +540,51 @@ def test_a_project_that_ends_before_it_starts_is_refused_on_its_end_date(client,
         {**fields, "starts_on": "2024-05-02", "ends_on": "2024-05-01"},
     )
     assert response.context["form"].errors == {"ends_on": ["结束日期不能早于开始日期。"]}
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "arg"),
+    [
+        ("demand_list", "member", None),
+        ("community_list", "leader", None),
+        ("member_detail", "member", "member"),
+        ("unit_detail", "unit_secretary", "unit"),
+    ],
+)
+def test_the_long_lists_page_through_every_row_once_in_their_order(client, world, monkeypatch, name, role, arg):
+    from pairing.choices import BranchKind, UnitLevel
+    from tests.factories import BranchFactory
+    from volunteers.views import common
+
+    from .conftest import community_branch
+
+    register_member(world)
+    services.registration_decide(
+        registration=services.registration_unit_create(acting_user=world.unit_secretary, community=world.community),
+        acting_user=world.community_secretary,
+        accept=True,
+    )
+    own_project = make_project(world, title="长期项目", places=50)
+    services.claim_create(project=own_project, acting_user=world.member)
+    _many(world, 4, own_project=own_project, day_offset=0)
+    for n in range(3):
+        community_branch(world.county, f"新区{n}")
+    BranchFactory(kind=BranchKind.COMMUNITY, county=world.county, level=UnitLevel.COUNTY, name="无街道社区党支部")
+    args = {"member": world.member.pk, "unit": world.unit_branch.pk}
+    url = reverse(f"volunteers:{name}", args=[args[arg]] if arg else [])
+    client.force_login(getattr(world, role))
+    whole = [row.pk for row in client.get(url).context["page"]]
+
+    monkeypatch.setattr(common, "PAGE_SIZE", 2)
+    pages, params = [], {}
+    while True:
+        response = client.get(url, params)
+        page = response.context["page"]
+        pages.append([row.pk for row in page])
+        if not page.has_next:
+            break
+        assert f"after={page.next_cursor}" in response.content.decode()
+        params = {"after": page.next_cursor}
+    assert len(whole) >= 4 and [pk for rows in pages for pk in rows] == whole
+    back = client.get(url, {"before": page.previous_cursor}).context["page"]
+    assert [row.pk for row in back] == pages[-2]

@@ -5,6 +5,7 @@
 """
 
 from .demands import (
+    PROJECTS_BY_START,
     demands_of_community,
     demands_open,
     project_claims,
@@ -20,6 +21,8 @@ from .demands import (
     wishes_visible,
 )
 from .figures import (
+    BY_STANDING,
+    COMMUNITIES_BY_PLACE,
     Quarter,
     communities_with_figures,
     community_figures,
@@ -30,7 +33,16 @@ from .figures import (
     unit_members,
     unit_targets,
 )
-from .hours import hour_target, hour_targets, hours_get, hours_pending, hours_visible, member_hours, serving_q
+from .hours import (
+    HOURS_NEWEST_FIRST,
+    hour_target,
+    hour_targets,
+    hours_get,
+    hours_pending,
+    hours_visible,
+    member_hours,
+    serving_q,
+)
 from .members import member_get, members_visible, unit_get, units_visible
 from .registrations import (
     communities_to_register,
@@ -48,6 +60,10 @@ from .registrations import (
 )
 
 __all__ = [
+    "BY_STANDING",
+    "COMMUNITIES_BY_PLACE",
+    "HOURS_NEWEST_FIRST",
+    "PROJECTS_BY_START",
     "Quarter",
     "communities_to_register",
     "communities_visible",

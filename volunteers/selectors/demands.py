@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from accounts.models import User
 from pairing import scope
 from pairing.models import Branch
+from twinning.keyset import Keyset
 
 from .. import perms
 from ..choices import OpenClosed, WishStatus
@@ -79,10 +80,14 @@ def wishes_claimed_by(*, member: User) -> QuerySet[Wish]:
     return Wish.objects.filter(claimed_by=member).select_related("community")
 
 
+# The open projects of the 需求清单: the soonest first.
+PROJECTS_BY_START = Keyset("starts_on", "pk")
+
+
 def demands_open(*, user) -> dict[str, QuerySet]:
     """需求清单: the open projects (soonest first), wishes and whistles the user may see."""
     return {
-        "projects": projects_visible(user=user).filter(status=OpenClosed.OPEN).order_by("starts_on", "pk"),
+        "projects": projects_visible(user=user).filter(status=OpenClosed.OPEN).order_by(*PROJECTS_BY_START.keys),
         "wishes": wishes_visible(user=user).filter(status=WishStatus.OPEN),
         "whistles": whistles_visible(user=user).filter(status=OpenClosed.OPEN),
     }

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from pairing.choices import Role
 from pairing.models import Branch
+from twinning.keyset import Keyset
 
 from ..choices import (
     MEMBER_QUARTER_TARGET_HOURS,
@@ -74,12 +75,20 @@ def _minutes_subquery(*, status: str, quarter: Quarter, **match) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
+# Members by their standing: the most verified minutes first, then by name.
+BY_STANDING = Keyset("-verified_minutes", "display_name", "pk", annotations={"verified_minutes": IntegerField()})
+# Communities by county, township and name (a community without a county or township comes first).
+COMMUNITIES_BY_PLACE = Keyset(
+    "county_path", "township_name", "name", "pk", annotations={"county_path": CharField(), "township_name": CharField()}
+)
+
+
 def members_with_standing(members: QuerySet[User], *, quarter: Quarter) -> QuerySet[User]:
     """Members annotated with verified and pending minutes in the quarter and ``on_target``."""
     return members.annotate(
         verified_minutes=_minutes_subquery(status=HourStatus.VERIFIED, quarter=quarter, member_id=OuterRef("pk")),
         pending_minutes=_minutes_subquery(status=HourStatus.PENDING, quarter=quarter, member_id=OuterRef("pk")),
-    ).order_by("-verified_minutes", "display_name", "pk")
+    ).order_by(*BY_STANDING.keys)
 
 
 def member_summary(*, member: User, quarter: Quarter) -> dict:
@@ -215,6 +224,8 @@ def communities_with_figures(*, user, quarter: Quarter) -> QuerySet[Branch]:
             unit_count=count_regs(RegistrationKind.UNIT),
             member_count_registered=count_regs(RegistrationKind.MEMBER),
             verified_minutes=Coalesce(Subquery(verified, output_field=IntegerField()), Value(0)),
+            county_path=Coalesce("county__path", Value("")),
+            township_name=Coalesce("township__name", Value("")),
         )
-        .order_by("county__path", "township__name", "name")
+        .order_by(*COMMUNITIES_BY_PLACE.keys)
     )

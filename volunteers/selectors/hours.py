@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from pairing import scope
+from twinning.keyset import Keyset
 
 from ..choices import HourStatus
 from ..models import Claim, HourEntry, Project, Registration, Whistle, WhistleResponse, Wish
@@ -42,6 +43,10 @@ def hours_pending(*, user, community) -> QuerySet[HourEntry]:
         .filter(community=community, status=HourStatus.PENDING)
         .order_by("served_on", "starts_at")
     )
+
+
+# A member's entries as the member page lists them: the latest first (HourEntry's own order).
+HOURS_NEWEST_FIRST = Keyset("-served_on", "-starts_at", "-pk")
 
 
 def member_hours(*, user, member: User) -> QuerySet[HourEntry]:

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.shortcuts import redirect, render
 
+from twinning.keyset import Keyset, Page, cursors, keyset_page, page_query
 from twinning.views import apply_validation_error
 
 from .. import perms, selectors
@@ -18,8 +19,10 @@ from ..forms import ReasonForm
 PAGE_SIZE = 30
 
 
-def page_of(request, rows) -> Page:
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+def page_of(request, rows: QuerySet, keyset: Keyset) -> dict[str, Page | str]:
+    """A long list's keyset page (twinning/keyset.py) and the query its page links keep, as the
+    context of templates/jinja2/_pagination.html."""
+    return {"page": keyset_page(rows, keyset, size=PAGE_SIZE, **cursors(request.GET)), "query": page_query(request.GET)}
 
 
 def form_submitted(request, form, save: Callable[[dict], object], *, success: str):

@@ -35,8 +35,9 @@ def community_list(request):
     if not perms.may_list_communities(user):
         raise PermissionDenied
     quarter = selectors.Quarter.current()
-    page = page_of(request, selectors.communities_with_figures(user=user, quarter=quarter))
-    return render(request, "volunteers/community_list.html", {"page": page, "quarter": quarter})
+    communities = selectors.communities_with_figures(user=user, quarter=quarter)
+    context = {**page_of(request, communities, selectors.COMMUNITIES_BY_PLACE), "quarter": quarter}
+    return render(request, "volunteers/community_list.html", context)
 
 
 @login_required

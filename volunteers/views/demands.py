@@ -21,7 +21,7 @@ def demand_list(request):
     user = request.user
     demands = selectors.demands_open(user=user)
     context = {
-        "page": page_of(request, demands["projects"]),
+        **page_of(request, demands["projects"], selectors.PROJECTS_BY_START),
         "wishes": demands["wishes"][:PAGE_SIZE],
         "whistles": demands["whistles"][:10],
     }

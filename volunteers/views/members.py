@@ -34,7 +34,7 @@ def member_detail(request, pk: int):
         "quarter": quarter,
         "summary": selectors.member_summary(member=member, quarter=quarter),
         "registrations": selectors.member_registrations(user=user, member=member),
-        "page": page_of(request, selectors.member_hours(user=user, member=member)),
+        **page_of(request, selectors.member_hours(user=user, member=member), selectors.HOURS_NEWEST_FIRST),
         "wishes": selectors.wishes_claimed_by(member=member)[:20] if is_self else [],
     }
     return render(request, "volunteers/member_detail.html", context)
@@ -66,7 +66,7 @@ def unit_detail(request, pk: int):
         "branch": branch,
         "quarter": quarter,
         "targets": selectors.unit_targets(branch=branch, quarter=quarter),
-        "page": page_of(request, selectors.unit_members(branch=branch, quarter=quarter)),
+        **page_of(request, selectors.unit_members(branch=branch, quarter=quarter), selectors.BY_STANDING),
         "target_minutes": MEMBER_QUARTER_TARGET_HOURS * 60,
         "registrations": selectors.unit_registrations(branch=branch),
         "claims": selectors.unit_claims(branch=branch)[:20],
