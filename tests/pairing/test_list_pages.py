@@ -34,7 +34,7 @@ ROW_LINKS = re.compile(r'<td(?: class="d-none d-md-table-cell")?><a href="([^"]+
 
 
 @pytest.fixture
-def world():
+def village_and_helper():
     city = RegionFactory(city=True, name="信阳市")
     county = RegionFactory(parent=city, name="商城县")
     township = RegionFactory(parent=county, name="鄢岗镇")
@@ -48,14 +48,14 @@ def login(client, user):
     return client
 
 
-def test_branch_rows_link_to_their_pages_and_show_their_columns(client, world):
-    village = world["village"]
+def test_branch_rows_link_to_their_pages_and_show_their_columns(client, village_and_helper):
+    village = village_and_helper["village"]
     GradeFactory(branch=village, grade=Grade.WEAK)
-    OptimisationRecordFactory(branch=village, campaign=OptimisationCampaignFactory(city=world["city"]))
-    login(client, UserFactory.staff(region=world["county"]))
+    OptimisationRecordFactory(branch=village, campaign=OptimisationCampaignFactory(city=village_and_helper["city"]))
+    login(client, UserFactory.staff(region=village_and_helper["county"]))
     content = client.get(reverse("pairing:branch_list")).content.decode()
     links = {name: href for href, name in ROW_LINKS.findall(content)}
-    for branch in (village, world["helper"]):
+    for branch in (village, village_and_helper["helper"]):
         assert links[branch.name] == branch.get_absolute_url()
         assert links[branch.code] == branch.get_absolute_url()
     row = content[content.index(village.name) :].split("</tr>", 1)[0]
@@ -70,22 +70,22 @@ def test_branch_rows_link_to_their_pages_and_show_their_columns(client, world):
         assert shown in row
 
 
-def test_pairing_rows_link_to_their_pages(client, world):
-    pairing = PairingFactory(helper=world["helper"], partner=world["village"], slot=2)
-    login(client, UserFactory.staff(region=world["county"]))
+def test_pairing_rows_link_to_their_pages(client, village_and_helper):
+    pairing = PairingFactory(helper=village_and_helper["helper"], partner=village_and_helper["village"], slot=2)
+    login(client, UserFactory.staff(region=village_and_helper["county"]))
     content = client.get(reverse("pairing:pairing_list")).content.decode()
-    assert f'<a href="{pairing.get_absolute_url()}">{world["helper"].name}</a>' in content
+    assert f'<a href="{pairing.get_absolute_url()}">{village_and_helper["helper"].name}</a>' in content
     row = content[content.index(pairing.get_absolute_url()) :].split("</tr>", 1)[0]
-    for shown in (world["village"].name, "商城县", pairing.get_method_display(), "一帮二", "2022-01-01"):
+    for shown in (village_and_helper["village"].name, "商城县", pairing.get_method_display(), "一帮二", "2022-01-01"):
         assert shown in row
 
 
-def test_a_region_added_or_chosen_shows_in_the_filters_at_once(client, world):
-    login(client, UserFactory.staff(region=world["city"]))
+def test_a_region_added_or_chosen_shows_in_the_filters_at_once(client, village_and_helper):
+    login(client, UserFactory.staff(region=village_and_helper["city"]))
     url = reverse("pairing:branch_list")
     assert "鄢岗镇" in client.get(url).content.decode()
-    RegionFactory(parent=world["county"], name="新设街道")  # as a roster import adds a township
-    other = RegionFactory(parent=world["city"], name="光山县")
+    RegionFactory(parent=village_and_helper["county"], name="新设街道")  # as a roster import adds a township
+    other = RegionFactory(parent=village_and_helper["city"], name="光山县")
     content = client.get(url).content.decode()
     assert "新设街道" in content and f'<option value="{other.pk}">光山县</option>' in content
     chosen = client.get(url, {"county": other.pk}).content.decode()
@@ -93,59 +93,59 @@ def test_a_region_added_or_chosen_shows_in_the_filters_at_once(client, world):
     assert f'<option value="{other.pk}">光山县</option>' in client.get(reverse("pairing:pairing_list")).content.decode()
 
 
-def test_branch_page_reads_grade_and_optimised_off_its_records(client, world):
-    village = world["village"]
-    old = OptimisationCampaignFactory(city=world["city"], is_current=False, name="旧批次")
+def test_branch_page_reads_grade_and_optimised_off_its_records(client, village_and_helper):
+    village = village_and_helper["village"]
+    old = OptimisationCampaignFactory(city=village_and_helper["city"], is_current=False, name="旧批次")
     OptimisationRecordFactory(branch=village, campaign=old, note="旧的记录")
     GradeFactory(branch=village, year=timezone.localdate().year - 1, grade=Grade.GOOD)
-    login(client, UserFactory.staff(region=world["county"]))
+    login(client, UserFactory.staff(region=village_and_helper["county"]))
     content = client.get(village.get_absolute_url()).content.decode()
     assert "未评定" in content and '<dd class="col-8">否</dd>' in content and "旧的记录" in content
     GradeFactory(branch=village, grade=Grade.WEAK)
-    OptimisationRecordFactory(branch=village, campaign=OptimisationCampaignFactory(city=world["city"]))
+    OptimisationRecordFactory(branch=village, campaign=OptimisationCampaignFactory(city=village_and_helper["city"]))
     content = client.get(village.get_absolute_url()).content.decode()
     assert '<dd class="col-8">差</dd>' in content and '<dd class="col-8">是</dd>' in content
     assert village.township.name in content and village.region.name in content
 
 
-def test_branch_page_lists_changes_by_field_with_who_and_when(client, world):
-    staff = UserFactory.staff(region=world["county"], display_name="李组工")
-    branch = Branch.objects.get(pk=world["helper"].pk)
+def test_branch_page_lists_changes_by_field_with_who_and_when(client, village_and_helper):
+    staff = UserFactory.staff(region=village_and_helper["county"], display_name="李组工")
+    branch = Branch.objects.get(pk=village_and_helper["helper"].pk)
     registry_services.branch_update(branch=branch, acting_user=staff, data={"member_count": 99, "name": "新名称"})
     content = login(client, staff).get(branch.get_absolute_url()).content.decode()
-    assert "党员数: 20 → 99" in content.replace(str(world["helper"].member_count), "20")
-    assert f"支部名称: {world['helper'].name} → 新名称" in content
+    assert "党员数: 20 → 99" in content.replace(str(village_and_helper["helper"].member_count), "20")
+    assert f"支部名称: {village_and_helper['helper'].name} → 新名称" in content
     assert "<td>李组工</td>" in content
     when = timezone.localtime(branch.history.latest().history_date).strftime("%Y-%m-%d %H:%M")
     assert when in content
 
 
-def test_optimisation_form_offers_a_campaign_added_since(client, world):
-    login(client, UserFactory.staff(region=world["county"]))
-    url = world["helper"].get_absolute_url()
+def test_optimisation_form_offers_a_campaign_added_since(client, village_and_helper):
+    login(client, UserFactory.staff(region=village_and_helper["county"]))
+    url = village_and_helper["helper"].get_absolute_url()
     assert "第二批次" not in client.get(url).content.decode()
-    OptimisationCampaignFactory(city=world["city"], is_current=False, name="第二批次")
+    OptimisationCampaignFactory(city=village_and_helper["city"], is_current=False, name="第二批次")
     content = client.get(url).content.decode()
     assert "第二批次" in content and 'name="csrfmiddlewaretoken"' in content
-    action = reverse("pairing:branch_optimisation_add", args=[world["helper"].pk])
+    action = reverse("pairing:branch_optimisation_add", args=[village_and_helper["helper"].pk])
     assert content.count(f'<form method="post" action="{action}">') == 1
 
 
-def test_branch_page_queries_do_not_grow_with_its_records(client, world, django_assert_max_num_queries):
-    village = world["village"]
-    login(client, UserFactory.staff(region=world["county"]))
+def test_branch_page_queries_do_not_grow_with_its_records(client, village_and_helper, django_assert_max_num_queries):
+    village = village_and_helper["village"]
+    login(client, UserFactory.staff(region=village_and_helper["county"]))
     client.get(village.get_absolute_url())
     with django_assert_max_num_queries(10) as few:
         client.get(village.get_absolute_url())
     baseline = len(few)
-    campaign = OptimisationCampaignFactory(city=world["city"])
+    campaign = OptimisationCampaignFactory(city=village_and_helper["city"])
     for year in range(2015, 2024):
         GradeFactory(branch=village, year=year)
     for action in ("reelection", "secretary_replaced", "other"):
         OptimisationRecordFactory(branch=village, campaign=campaign, action=action)
     for _ in range(3):
         PairingFactory(
-            helper=BranchFactory(county=world["county"]),
+            helper=BranchFactory(county=village_and_helper["county"]),
             partner=village,
             status="dissolved",
             dissolved_on=datetime.date(2023, 1, 1),
@@ -176,17 +176,19 @@ def test_rows_read_as_named_tuples_page_like_model_instances():
     ]
 
 
-def test_count_line_reads_in_english(client, world):
-    user = UserFactory.staff(region=world["county"])
+def test_count_line_reads_in_english(client, village_and_helper):
+    user = UserFactory.staff(region=village_and_helper["county"])
     login(client, user)
     client.cookies["django_language"] = "en"
     content = unescape(client.get(reverse("pairing:branch_list")).content.decode())
     assert "2 branches" in content
-    PairingFactory(helper=world["helper"], partner=world["village"])
+    PairingFactory(helper=village_and_helper["helper"], partner=village_and_helper["village"])
     assert "1 pairing" in unescape(client.get(reverse("pairing:pairing_list")).content.decode())
 
 
-def test_old_dates_stay_iso_on_the_branch_page(client, world):
-    PairingFactory(helper=world["helper"], partner=world["village"], started_on=datetime.date(2021, 3, 4))
-    login(client, UserFactory.leader(region=world["county"]))
-    assert "2021-03-04" in client.get(world["helper"].get_absolute_url()).content.decode()
+def test_old_dates_stay_iso_on_the_branch_page(client, village_and_helper):
+    PairingFactory(
+        helper=village_and_helper["helper"], partner=village_and_helper["village"], started_on=datetime.date(2021, 3, 4)
+    )
+    login(client, UserFactory.leader(region=village_and_helper["county"]))
+    assert "2021-03-04" in client.get(village_and_helper["helper"].get_absolute_url()).content.decode()

@@ -45,7 +45,7 @@ def small_pages(settings, monkeypatch):
 
 
 @pytest.fixture
-def world():
+def many_branches():
     city = RegionFactory(city=True, name="信阳市")
     county = RegionFactory(parent=city, name="商城县")
     other = RegionFactory(parent=city, name="光山县")
@@ -108,22 +108,22 @@ def pks(objects) -> list:
     ("sort", "order"),
     [("", ("code",)), ("-code", ("-code",)), ("name", ("name", "id")), ("-name", ("-name", "-id"))],
 )
-def test_branch_pages_hold_every_row_in_scope_once_in_order(client, world, sort, order):
-    login(client, UserFactory.staff(region=world["county"]))
+def test_branch_pages_hold_every_row_in_scope_once_in_order(client, many_branches, sort, order):
+    login(client, UserFactory.staff(region=many_branches["county"]))
     pages = walk(client, reverse("pairing:branch_list"), {"sort": sort} if sort else {})
-    expected = list(Branch.objects.filter(county=world["county"]).order_by(*order))
+    expected = list(Branch.objects.filter(county=many_branches["county"]).order_by(*order))
     assert flat(pages) == pks(expected)
     assert all(len(page) == PAGE for page in pages[:-1]) and 1 <= len(pages[-1]) <= PAGE
 
 
-def test_branch_pages_keep_the_filters(client, world):
-    for village in world["villages"][:5]:
+def test_branch_pages_keep_the_filters(client, many_branches):
+    for village in many_branches["villages"][:5]:
         GradeFactory(branch=village, grade="weak")
-    login(client, UserFactory.staff(region=world["city"]))
+    login(client, UserFactory.staff(region=many_branches["city"]))
     url = reverse("pairing:branch_list")
     pages = walk(client, url, {"kind": "village", "grade": "weak", "sort": "-name"})
     assert flat(pages) == pks(
-        Branch.objects.filter(pk__in=[b.pk for b in world["villages"][:5]]).order_by("-name", "-id")
+        Branch.objects.filter(pk__in=[b.pk for b in many_branches["villages"][:5]]).order_by("-name", "-id")
     )
     assert len(pages) == 2
     second = client.get(url, {"kind": "village", "grade": "weak", "sort": "-name"}).content.decode()
@@ -131,15 +131,15 @@ def test_branch_pages_keep_the_filters(client, world):
     assert "kind=village" in link and "grade=weak" in link and "sort=-name" in link
 
 
-def test_branch_page_after_an_out_of_scope_row_shows_only_rows_in_scope(client, world):
-    login(client, UserFactory.staff(region=world["county"]))
-    early = BranchFactory(county=world["other"], code="A0001", name="光山县更早的党支部")
-    for row in (early, world["mine"][3]):
+def test_branch_page_after_an_out_of_scope_row_shows_only_rows_in_scope(client, many_branches):
+    login(client, UserFactory.staff(region=many_branches["county"]))
+    early = BranchFactory(county=many_branches["other"], code="A0001", name="光山县更早的党支部")
+    for row in (early, many_branches["mine"][3]):
         response = client.get(reverse("pairing:branch_list"), {"after": cursor([row.code])})
         assert response.status_code == 200
         shown = response.context["page"].rows
-        assert shown and all(b.county_id == world["county"].pk and b.code > row.code for b in shown)
-        assert world["theirs"][1].name not in response.content.decode()
+        assert shown and all(b.county_id == many_branches["county"].pk and b.code > row.code for b in shown)
+        assert many_branches["theirs"][1].name not in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -158,8 +158,8 @@ def test_branch_page_after_an_out_of_scope_row_shows_only_rows_in_scope(client, 
         "A" * 5000,
     ],
 )
-def test_garbage_cursor_gives_the_first_page(client, world, garbage):
-    login(client, UserFactory.staff(region=world["county"]))
+def test_garbage_cursor_gives_the_first_page(client, many_branches, garbage):
+    login(client, UserFactory.staff(region=many_branches["county"]))
     url = reverse("pairing:branch_list")
     first = client.get(url).context["page"].rows
     for name in ("after", "before"):
@@ -170,24 +170,24 @@ def test_garbage_cursor_gives_the_first_page(client, world, garbage):
 
 
 @pytest.mark.parametrize("garbage", [cursor(["名", 10**30]), cursor(["名", "x"]), cursor(["名"]), cursor([["名"], 1])])
-def test_garbage_name_cursor_gives_the_first_page(client, world, garbage):
-    login(client, UserFactory.staff(region=world["county"]))
+def test_garbage_name_cursor_gives_the_first_page(client, many_branches, garbage):
+    login(client, UserFactory.staff(region=many_branches["county"]))
     url = reverse("pairing:branch_list")
     response = client.get(url, {"sort": "name", "after": garbage})
     assert response.status_code == 200
     assert response.context["page"].is_first
 
 
-def test_old_page_numbers_and_unknown_sorts_give_the_first_page_in_code_order(client, world):
-    login(client, UserFactory.staff(region=world["county"]))
+def test_old_page_numbers_and_unknown_sorts_give_the_first_page_in_code_order(client, many_branches):
+    login(client, UserFactory.staff(region=many_branches["county"]))
     response = client.get(reverse("pairing:branch_list"), {"page": "3", "sort": "member_count"})
     assert response.status_code == 200
-    codes = sorted(b.code for b in world["mine"] + world["villages"])
+    codes = sorted(b.code for b in many_branches["mine"] + many_branches["villages"])
     assert [b.code for b in response.context["page"].rows] == codes[:PAGE]
 
 
-def test_branch_list_says_how_many_and_when_there_are_more_than_it_counted(client, world, monkeypatch):
-    login(client, UserFactory.staff(region=world["county"]))
+def test_branch_list_says_how_many_and_when_there_are_more_than_it_counted(client, many_branches, monkeypatch):
+    login(client, UserFactory.staff(region=many_branches["county"]))
     url = reverse("pairing:branch_list")
     assert "共 17 个支部" in client.get(url).content.decode()
     assert "共 6 个支部" in client.get(url, {"kind": "village"}).content.decode()
@@ -195,20 +195,20 @@ def test_branch_list_says_how_many_and_when_there_are_more_than_it_counted(clien
     content = client.get(url).content.decode()
     assert "超过 10 个支部" in content and "共 17" not in content
     # Later pages do not count.
-    later = client.get(url, {"after": cursor([world["mine"][0].code])})
+    later = client.get(url, {"after": cursor([many_branches["mine"][0].code])})
     assert 'data-testid="list-count"' not in later.content.decode()
 
 
-def test_branch_list_queries_do_not_grow_with_rows_or_depth(client, world, django_assert_max_num_queries):
-    login(client, UserFactory.staff(region=world["county"]))
+def test_branch_list_queries_do_not_grow_with_rows_or_depth(client, many_branches, django_assert_max_num_queries):
+    login(client, UserFactory.staff(region=many_branches["county"]))
     url = reverse("pairing:branch_list")
     client.get(url)
     with django_assert_max_num_queries(7) as few:
         client.get(url)
     baseline = len(few)  # now: a later request resets the connection's query log
     for _ in range(40):
-        GradeFactory(branch=BranchFactory(county=world["county"]))
-    for params in ({}, {"sort": "-name"}, {"after": cursor([world["mine"][5].code])}, {"kind": "organ"}):
+        GradeFactory(branch=BranchFactory(county=many_branches["county"]))
+    for params in ({}, {"sort": "-name"}, {"after": cursor([many_branches["mine"][5].code])}, {"kind": "organ"}):
         with django_assert_max_num_queries(7) as many:
             response = client.get(url, params)
             queries = len(many)
@@ -216,20 +216,20 @@ def test_branch_list_queries_do_not_grow_with_rows_or_depth(client, world, djang
         assert queries == baseline, params
 
 
-def test_branch_list_without_rows_says_so(client, world):
-    login(client, UserFactory.staff(region=world["county"]))
+def test_branch_list_without_rows_says_so(client, many_branches):
+    login(client, UserFactory.staff(region=many_branches["county"]))
     response = client.get(reverse("pairing:branch_list"), {"q": "没有这个支部"})
     content = response.content.decode()
     assert "没有符合条件的支部。" in content
     assert 'rel="next"' not in content and 'rel="prev"' not in content
 
 
-def test_staff_get_row_checkboxes_and_leaders_do_not(client, world):
+def test_staff_get_row_checkboxes_and_leaders_do_not(client, many_branches):
     url = reverse("pairing:branch_list")
-    content = login(client, UserFactory.staff(region=world["county"])).get(url).content.decode()
+    content = login(client, UserFactory.staff(region=many_branches["county"])).get(url).content.decode()
     assert 'data-select-all="branches"' in content and 'name="branches"' in content
     client.logout()
-    content = login(client, UserFactory.leader(region=world["county"])).get(url).content.decode()
+    content = login(client, UserFactory.leader(region=many_branches["county"])).get(url).content.decode()
     assert 'name="branches"' not in content
 
 
@@ -237,39 +237,41 @@ def test_staff_get_row_checkboxes_and_leaders_do_not(client, world):
 
 
 @pytest.fixture
-def pairings(world):
+def pairings(many_branches):
     """Pairings in the county, one dissolved, and one in the other county."""
     rows = []
-    for i, village in enumerate(world["villages"]):
+    for i, village in enumerate(many_branches["villages"]):
         rows.append(
-            PairingFactory(helper=world["mine"][i], partner=village, started_on=datetime.date(2022, 1 + i % 3, 1))
+            PairingFactory(
+                helper=many_branches["mine"][i], partner=village, started_on=datetime.date(2022, 1 + i % 3, 1)
+            )
         )
-    other_village = PartnerBranchFactory(county=world["other"])
-    rows.append(PairingFactory(helper=world["theirs"][0], partner=other_village))
+    other_village = PartnerBranchFactory(county=many_branches["other"])
+    rows.append(PairingFactory(helper=many_branches["theirs"][0], partner=other_village))
     rows[1].status, rows[1].dissolved_on = PairingStatus.DISSOLVED, datetime.date(2023, 1, 1)
     rows[1].save()
     return rows
 
 
-def test_pairing_pages_hold_every_pairing_in_scope_once_newest_first(client, world, pairings):
-    login(client, UserFactory.staff(region=world["county"]))
+def test_pairing_pages_hold_every_pairing_in_scope_once_newest_first(client, many_branches, pairings):
+    login(client, UserFactory.staff(region=many_branches["county"]))
     pages = walk(client, reverse("pairing:pairing_list"))
     expected = sorted(pairings[:6], key=lambda p: p.pk, reverse=True)
     assert flat(pages) == pks(expected)
     assert len(pages) == 2
 
 
-def test_pairing_pages_keep_the_filters(client, world, pairings):
-    login(client, UserFactory.staff(region=world["city"]))
+def test_pairing_pages_keep_the_filters(client, many_branches, pairings):
+    login(client, UserFactory.staff(region=many_branches["city"]))
     url = reverse("pairing:pairing_list")
-    pages = walk(client, url, {"status": "active", "county": world["county"].pk})
+    pages = walk(client, url, {"status": "active", "county": many_branches["county"].pk})
     assert flat(pages) == sorted([p.pk for p in pairings[:6] if p.pk != pairings[1].pk], reverse=True)
     link = unescape(NEXT.search(client.get(url, {"status": "active"}).content.decode()).group(1))
     assert "status=active" in link
 
 
-def test_pairing_list_garbage_cursors_give_the_first_page(client, world, pairings):
-    login(client, UserFactory.staff(region=world["county"]))
+def test_pairing_list_garbage_cursors_give_the_first_page(client, many_branches, pairings):
+    login(client, UserFactory.staff(region=many_branches["county"]))
     url = reverse("pairing:pairing_list")
     first = client.get(url).context["page"].rows
     for garbage in (cursor([10**30]), cursor(["x"]), cursor([-1.5]), cursor([1, 1]), "%%%"):
@@ -277,21 +279,21 @@ def test_pairing_list_garbage_cursors_give_the_first_page(client, world, pairing
         assert response.status_code == 200 and response.context["page"].rows == first
 
 
-def test_pairing_list_counts_what_it_shows(client, world, pairings, monkeypatch):
-    login(client, UserFactory.staff(region=world["county"]))
+def test_pairing_list_counts_what_it_shows(client, many_branches, pairings, monkeypatch):
+    login(client, UserFactory.staff(region=many_branches["county"]))
     url = reverse("pairing:pairing_list")
     assert "共 6 个结对" in client.get(url).content.decode()
     monkeypatch.setattr(pairing_views, "PAIRING_COUNT_CAP", 5)
     assert "超过 5 个结对" in client.get(url).content.decode()
 
 
-def test_a_secretary_pages_through_their_own_pairings_only(client, world, pairings):
-    login(client, UserFactory.secretary(branch=world["mine"][0]))
+def test_a_secretary_pages_through_their_own_pairings_only(client, many_branches, pairings):
+    login(client, UserFactory.secretary(branch=many_branches["mine"][0]))
     assert flat(walk(client, reverse("pairing:pairing_list"))) == [pairings[0].pk]
 
 
-def test_pairing_list_queries_do_not_grow(client, world, pairings, django_assert_max_num_queries):
-    owner = UserFactory.staff(region=world["county"])
+def test_pairing_list_queries_do_not_grow(client, many_branches, pairings, django_assert_max_num_queries):
+    owner = UserFactory.staff(region=many_branches["county"])
     login(client, owner)
     url = reverse("pairing:pairing_list")
     client.get(url)
@@ -299,8 +301,10 @@ def test_pairing_list_queries_do_not_grow(client, world, pairings, django_assert
         client.get(url)
     baseline = len(few)
     for _ in range(20):
-        village = PartnerBranchFactory(county=world["county"])
-        services.pairing_create(helper=BranchFactory(county=world["county"]), partner=village, acting_user=owner)
+        village = PartnerBranchFactory(county=many_branches["county"])
+        services.pairing_create(
+            helper=BranchFactory(county=many_branches["county"]), partner=village, acting_user=owner
+        )
     first = client.get(url).context["page"].rows
     for params in ({}, {"after": keyset.cursor_encode([first[-1].pk])}):
         with django_assert_max_num_queries(baseline) as many:
@@ -311,11 +315,11 @@ def test_pairing_list_queries_do_not_grow(client, world, pairings, django_assert
 # --- draws ----------------------------------------------------------------------------------
 
 
-def test_draw_list_counts_pairings_without_loading_inputs(client, world, pairings):
-    staff = UserFactory.staff(region=world["county"])
+def test_draw_list_counts_pairings_without_loading_inputs(client, many_branches, pairings):
+    staff = UserFactory.staff(region=many_branches["county"])
     draw = Draw.objects.create(
         campaign=pairings[0].campaign,
-        region=world["county"],
+        region=many_branches["county"],
         level="county",
         seed=7,
         grade_year=2022,
@@ -350,19 +354,25 @@ def test_keyset_refuses_orders_it_cannot_seek():
         keyset._fields(Branch, ("county",))
 
 
-def test_county_pairings_are_those_with_either_side_in_the_county(client, world, pairings):
+def test_county_pairings_are_those_with_either_side_in_the_county(client, many_branches, pairings):
     """Whichever side is in the county, for county staff and for the city's county filter."""
-    helper_side = PairingFactory(helper=world["mine"][7], partner=PartnerBranchFactory(county=world["other"]))
-    partner_side = PairingFactory(helper=world["theirs"][1], partner=PartnerBranchFactory(county=world["county"]))
+    helper_side = PairingFactory(
+        helper=many_branches["mine"][7], partner=PartnerBranchFactory(county=many_branches["other"])
+    )
+    partner_side = PairingFactory(
+        helper=many_branches["theirs"][1], partner=PartnerBranchFactory(county=many_branches["county"])
+    )
     expected = sorted([*pairings[:6], helper_side, partner_side], key=lambda p: p.pk, reverse=True)
     url = reverse("pairing:pairing_list")
-    assert flat(walk(login(client, UserFactory.staff(region=world["county"])), url)) == pks(expected)
+    assert flat(walk(login(client, UserFactory.staff(region=many_branches["county"])), url)) == pks(expected)
     client.logout()
-    assert flat(walk(login(client, UserFactory.staff(region=world["city"])), url, {"county": world["county"].pk})) == (
-        pks(expected)
-    )
+    assert flat(
+        walk(
+            login(client, UserFactory.staff(region=many_branches["city"])), url, {"county": many_branches["county"].pk}
+        )
+    ) == (pks(expected))
     client.logout()
-    township = world["villages"][0].township
+    township = many_branches["villages"][0].township
     shown = flat(walk(login(client, UserFactory.leader(region=township)), url))
     assert shown == sorted([p.pk for p in pairings if p.partner.township_id == township.pk], reverse=True)
 
@@ -379,26 +389,28 @@ def api_walk(client, url: str) -> list[dict]:
     return rows
 
 
-def test_api_pages_branches_in_code_order_and_pairings_of_either_side(client, world, pairings):
-    login(client, UserFactory.staff(region=world["county"]))
+def test_api_pages_branches_in_code_order_and_pairings_of_either_side(client, many_branches, pairings):
+    login(client, UserFactory.staff(region=many_branches["county"]))
     codes = [row["code"] for row in api_walk(client, "/api/v1/branches/?page_size=4")]
-    assert codes == sorted(b.code for b in world["mine"] + world["villages"])
-    helper_side = PairingFactory(helper=world["mine"][7], partner=PartnerBranchFactory(county=world["other"]))
+    assert codes == sorted(b.code for b in many_branches["mine"] + many_branches["villages"])
+    helper_side = PairingFactory(
+        helper=many_branches["mine"][7], partner=PartnerBranchFactory(county=many_branches["other"])
+    )
     ids = [row["id"] for row in api_walk(client, "/api/v1/pairings/?page_size=4")]
     assert ids == sorted([p.pk for p in pairings[:6]] + [helper_side.pk], reverse=True)
 
 
-def test_grade_and_optimised_filters_match_the_columns_they_filter(client, world):
+def test_grade_and_optimised_filters_match_the_columns_they_filter(client, many_branches):
     """The filters test EXISTS; what they keep must be exactly the rows whose columns say so."""
-    current = OptimisationCampaignFactory(city=world["city"], is_current=True)
-    old = OptimisationCampaignFactory(city=world["city"], is_current=False, name="旧批次")
-    for branch in world["mine"][:3]:
+    current = OptimisationCampaignFactory(city=many_branches["city"], is_current=True)
+    old = OptimisationCampaignFactory(city=many_branches["city"], is_current=False, name="旧批次")
+    for branch in many_branches["mine"][:3]:
         OptimisationRecordFactory(branch=branch, campaign=current)
-    OptimisationRecordFactory(branch=world["mine"][3], campaign=old)  # not this campaign: not optimised
-    GradeFactory(branch=world["mine"][0], grade="weak")
-    GradeFactory(branch=world["mine"][1], grade="good")
-    GradeFactory(branch=world["mine"][2], grade="weak", year=2001)  # another year: ungraded this year
-    login(client, UserFactory.staff(region=world["county"]))
+    OptimisationRecordFactory(branch=many_branches["mine"][3], campaign=old)  # not this campaign: not optimised
+    GradeFactory(branch=many_branches["mine"][0], grade="weak")
+    GradeFactory(branch=many_branches["mine"][1], grade="good")
+    GradeFactory(branch=many_branches["mine"][2], grade="weak", year=2001)  # another year: ungraded this year
+    login(client, UserFactory.staff(region=many_branches["county"]))
     url = reverse("pairing:branch_list")
     everyone = rows(walk(client, url))
     for params, keep in [
@@ -409,20 +421,20 @@ def test_grade_and_optimised_filters_match_the_columns_they_filter(client, world
         ({"grade": "weak", "optimised": "yes"}, lambda b: b.current_grade == "weak" and b.is_optimised),
     ]:
         assert flat(walk(client, url, params)) == [b.pk for b in everyone if keep(b)], params
-    assert [b.pk for b in everyone if b.is_optimised] == [b.pk for b in world["mine"][:3]]
+    assert [b.pk for b in everyone if b.is_optimised] == [b.pk for b in many_branches["mine"][:3]]
 
 
-def test_draw_detail_pages_its_pairs_and_shows_the_first_unpaired(client, world, monkeypatch):
+def test_draw_detail_pages_its_pairs_and_shows_the_first_unpaired(client, many_branches, monkeypatch):
     monkeypatch.setattr(pairing_views, "DRAW_ROWS_SHOWN", 2)
-    staff = UserFactory.staff(region=world["county"])
-    helpers, villages = world["mine"], world["villages"]
+    staff = UserFactory.staff(region=many_branches["county"])
+    helpers, villages = many_branches["mine"], many_branches["villages"]
     pairs = [
         {"helper": h.code, "helper_grade": "good", "partner": p.code, "partner_grade": "weak", "double": False}
         for h, p in zip(helpers[:5], villages[:5], strict=True)
     ]
     draw = Draw.objects.create(
         campaign=PairingFactory(helper=helpers[10], partner=villages[5]).campaign,
-        region=world["county"],
+        region=many_branches["county"],
         level="county",
         seed=1,
         grade_year=2022,

@@ -5,7 +5,7 @@ The walk, in the spirit of schemathesis for the HTML pages:
 
 1. the pages are the project's URL patterns (``get_resolver``), less the admin, the API (fuzzed by
    tests/api/test_fuzz.py), the language switch and logout; path ints are filled with real rows of
-   the API tests' world where a page has one, else an id that does not exist;
+   the shared world (tests/world.py) where a page has one, else an id that does not exist;
 2. each role opens each page once; the parameters a page reads are found by asking: it is opened
    with every parameter name the project's views, filters and forms read (``CANDIDATES``), and
    ``request.GET`` records the names that were looked up;
@@ -37,8 +37,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reports.models import Snapshot
-from tests.api.conftest import world  # noqa: F401  (the shared world fixture)
-from tests.factories import UserFactory
 from volunteers import services as volunteer_services
 
 SKIPPED = re.compile(r"^(admin/|api/|i18n/|static/|media/|accounts/logout/)")
@@ -174,8 +172,7 @@ def walk_setup(shared) -> tuple[list, list[str]]:
         places=3,
     )
     Snapshot.objects.all().delete()  # the API world's snapshots hold stub figures, not a computed snapshot
-    city_staff = UserFactory.staff(region=shared.city)
-    roles = [city_staff, s.staff, shared.leader, s.helper_sec, s.partner_sec, s.community_sec, s.member]
+    roles = [shared.city_staff, s.staff, shared.leader, s.helper_sec, s.partner_sec, s.community_sec, s.member]
     return roles, pages(shared, whistle)
 
 
@@ -274,7 +271,7 @@ def send_hostile_forms(client, walk: Walk) -> None:
 
 def test_every_page_answers_hostile_query_strings_and_forms_without_a_server_error(
     client,
-    world,  # noqa: F811
+    world,
     recorded_queries,
     caplog,
 ):
