@@ -1,7 +1,7 @@
 """The one shared test world (the ``world`` fixture of tests/conftest.py).
 
 Two counties of a city, ``mine`` and ``other``, each holding a pairing, a community with a
-registered member, a project with a claim, logged hours, a theme day, an N list with a report and
+registered member, a project with a claim, a wish, a 吹哨 call, logged hours, a theme day, an N list with a report and
 a report snapshot, and a user of every role: the county's staff and leader, the helper's and the
 partner's secretaries, the community secretary and a member. For every role ``world.owner(role)``
 is the user whose scope holds ``mine``, ``world.outsider(role)`` the same role in the other county,
@@ -29,7 +29,7 @@ from tests.factories import (
     UserFactory,
 )
 from volunteers import services as volunteer_services
-from volunteers.models import Claim, HourEntry, Project, Registration, Wish
+from volunteers.models import Claim, HourEntry, Project, Registration, Whistle, Wish
 
 STARTED = datetime.date(2022, 1, 1)
 
@@ -64,6 +64,7 @@ class Side:
     project: Project
     claim: Claim
     wish: Wish
+    whistle: Whistle
     hours: HourEntry
     theme_day: ThemeDay
     report: KeyTaskReport
@@ -139,6 +140,15 @@ def _side(city: Region, name: str, campaign=None) -> Side:
     wish = volunteer_services.wish_create(
         acting_user=community_sec, community=community, title="轮椅一台", resident_name="王大妈"
     )
+    whistle = volunteer_services.whistle_create(
+        acting_user=community_sec,
+        community=community,
+        kind="flood",
+        title="防汛",
+        place="村部",
+        happens_on=datetime.date(2024, 5, 1),
+        places=3,
+    )
     hours = volunteer_services.hours_record(
         member=member,
         served_on=datetime.date(2024, 5, 1),
@@ -182,6 +192,7 @@ def _side(city: Region, name: str, campaign=None) -> Side:
         project=project,
         claim=claim,
         wish=wish,
+        whistle=whistle,
         hours=hours,
         theme_day=theme_day,
         report=report,

@@ -32,12 +32,12 @@ import pytest
 from django.core.handlers.wsgi import WSGIRequest
 from django.forms import FileField
 from django.http import QueryDict
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import get_resolver
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reports.models import Snapshot
-from volunteers import services as volunteer_services
+from tests.test_scope_matrix import patterns
 
 SKIPPED = re.compile(r"^(admin/|api/|i18n/|static/|media/|accounts/logout/)")
 # Every query parameter name the views, filters and forms read (grep request.GET, the FilterSets
@@ -118,16 +118,7 @@ def recorded_queries(monkeypatch):
     RecordingQueryDict.seen = None
 
 
-def _patterns(resolvers, prefix="", namespace=None):
-    for entry in resolvers:
-        if isinstance(entry, URLResolver):
-            yield from _patterns(entry.url_patterns, prefix + str(entry.pattern), entry.namespace or namespace)
-        elif isinstance(entry, URLPattern):
-            name = f"{namespace}:{entry.name}" if namespace else entry.name
-            yield prefix + str(entry.pattern), name
-
-
-def _path_ids(shared, whistle) -> list[tuple[str, int]]:
+def _path_ids(shared) -> list[tuple[str, int]]:
     """(URL name fragment, pk) for the ``pk`` of a page: the first fragment in the name wins."""
     s = shared.mine
     return [
@@ -140,17 +131,17 @@ def _path_ids(shared, whistle) -> list[tuple[str, int]]:
         ("registration", s.registration.pk),
         ("project", s.project.pk),
         ("wish", s.wish.pk),
-        ("whistle", whistle.pk),
+        ("whistle", s.whistle.pk),
         ("hours", s.hours.pk),
         ("member", s.member.pk),
     ]
 
 
-def pages(shared, whistle) -> list[str]:
+def pages(shared) -> list[str]:
     """Every page's URL, its path ints filled in."""
-    ids = _path_ids(shared, whistle)
+    ids = _path_ids(shared)
     urls = []
-    for route, name in _patterns(get_resolver().url_patterns):
+    for route, name in patterns(get_resolver().url_patterns):
         if SKIPPED.match(route) or "(?P" in route:
             continue
         pk = next((pk for fragment, pk in ids if fragment in (name or "")), 987654)
@@ -160,20 +151,11 @@ def pages(shared, whistle) -> list[str]:
 
 
 def walk_setup(shared) -> tuple[list, list[str]]:
-    """The users of every role, and every page's URL (a whistle added, so that its pages have one)."""
+    """The users of every role, and every page's URL."""
     s = shared.mine
-    whistle = volunteer_services.whistle_create(
-        acting_user=s.community_sec,
-        community=s.community,
-        kind="flood",
-        title="防汛",
-        place="村部",
-        happens_on=s.hours.served_on,
-        places=3,
-    )
-    Snapshot.objects.all().delete()  # the API world's snapshots hold stub figures, not a computed snapshot
+    Snapshot.objects.all().delete()  # the shared world's snapshots hold stub figures, not a computed snapshot
     roles = [shared.city_staff, s.staff, shared.leader, s.helper_sec, s.partner_sec, s.community_sec, s.member]
-    return roles, pages(shared, whistle)
+    return roles, pages(shared)
 
 
 def check(problems: list[str], response, url: str, query) -> None:
