@@ -165,11 +165,6 @@ def test_detail_page_shows_files_reviewer_and_history_in_five_queries(
     assert reviewed in page
 
 
-def test_detail_rejects_outsider(client, county_pairings, theme_day):
-    for user in (county_pairings.outsider_sec, county_pairings.other_staff):
-        assert get(client, user, "theme_day_detail", theme_day.pk).status_code == 404
-
-
 def test_partner_confirms_through_the_page(client, county_pairings, theme_day):
     response = post(client, county_pairings.partner_sec, "theme_day_confirm", theme_day.pk)
     assert response.status_code == 302
