@@ -1,96 +1,28 @@
-"""The staff's busiest pages drawn from column rows (named tuples) instead of model instances: the
-branch list, the pairing list and a branch's page show what the models say, link where the models
-link, offer new regions and campaigns at once, and cost the same queries for few and many records."""
+"""A branch's page, drawn from column rows (named tuples) instead of model instances: it shows what
+the models say, offers new campaigns at once, and costs the same queries for few and many records."""
 
 from __future__ import annotations
 
 import datetime
-import re
-from html import unescape
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from pairing import keyset
 from pairing.models import Branch, Grade
 from pairing.services import registry as registry_services
 from tests.factories import (
-    PASSWORD,
     BranchFactory,
     GradeFactory,
     OptimisationCampaignFactory,
     OptimisationRecordFactory,
     PairingFactory,
-    PartnerBranchFactory,
-    RegionFactory,
-    UnitFactory,
     UserFactory,
 )
 
+from .list_support import login
+
 pytestmark = pytest.mark.django_db
-
-ROW_LINKS = re.compile(r'<td(?: class="d-none d-md-table-cell")?><a href="([^"]+)">([^<]+)</a></td>')
-
-
-@pytest.fixture
-def village_and_helper():
-    city = RegionFactory(city=True, name="信阳市")
-    county = RegionFactory(parent=city, name="商城县")
-    township = RegionFactory(parent=county, name="鄢岗镇")
-    village = PartnerBranchFactory(county=county, township=township, region=RegionFactory(parent=township))
-    helper = BranchFactory(county=county, unit=UnitFactory(city=city), name="商城县委办公室机关党支部")
-    return {"city": city, "county": county, "township": township, "village": village, "helper": helper}
-
-
-def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
-
-
-def test_branch_rows_link_to_their_pages_and_show_their_columns(client, village_and_helper):
-    village = village_and_helper["village"]
-    GradeFactory(branch=village, grade=Grade.WEAK)
-    OptimisationRecordFactory(branch=village, campaign=OptimisationCampaignFactory(city=village_and_helper["city"]))
-    login(client, UserFactory.staff(region=village_and_helper["county"]))
-    content = client.get(reverse("pairing:branch_list")).content.decode()
-    links = {name: href for href, name in ROW_LINKS.findall(content)}
-    for branch in (village, village_and_helper["helper"]):
-        assert links[branch.name] == branch.get_absolute_url()
-        assert links[branch.code] == branch.get_absolute_url()
-    row = content[content.index(village.name) :].split("</tr>", 1)[0]
-    for shown in (
-        village.get_kind_display(),
-        "鄢岗镇",
-        "商城县",
-        village.secretary_phone,
-        "差",
-        '<span class="true">✔</span>',
-    ):
-        assert shown in row
-
-
-def test_pairing_rows_link_to_their_pages(client, village_and_helper):
-    pairing = PairingFactory(helper=village_and_helper["helper"], partner=village_and_helper["village"], slot=2)
-    login(client, UserFactory.staff(region=village_and_helper["county"]))
-    content = client.get(reverse("pairing:pairing_list")).content.decode()
-    assert f'<a href="{pairing.get_absolute_url()}">{village_and_helper["helper"].name}</a>' in content
-    row = content[content.index(pairing.get_absolute_url()) :].split("</tr>", 1)[0]
-    for shown in (village_and_helper["village"].name, "商城县", pairing.get_method_display(), "一帮二", "2022-01-01"):
-        assert shown in row
-
-
-def test_a_region_added_or_chosen_shows_in_the_filters_at_once(client, village_and_helper):
-    login(client, UserFactory.staff(region=village_and_helper["city"]))
-    url = reverse("pairing:branch_list")
-    assert "鄢岗镇" in client.get(url).content.decode()
-    RegionFactory(parent=village_and_helper["county"], name="新设街道")  # as a roster import adds a township
-    other = RegionFactory(parent=village_and_helper["city"], name="光山县")
-    content = client.get(url).content.decode()
-    assert "新设街道" in content and f'<option value="{other.pk}">光山县</option>' in content
-    chosen = client.get(url, {"county": other.pk}).content.decode()
-    assert f'<option value="{other.pk}" selected>光山县</option>' in chosen and "鄢岗镇" not in chosen
-    assert f'<option value="{other.pk}">光山县</option>' in client.get(reverse("pairing:pairing_list")).content.decode()
 
 
 def test_branch_page_reads_grade_and_optimised_off_its_records(client, village_and_helper):
@@ -155,35 +87,6 @@ def test_branch_page_queries_do_not_grow_with_its_records(client, village_and_he
     with django_assert_max_num_queries(baseline) as many:
         assert client.get(village.get_absolute_url()).status_code == 200
     assert len(many) == baseline
-
-
-def test_rows_read_as_named_tuples_page_like_model_instances():
-    county = RegionFactory(parent=RegionFactory(city=True))
-    for i in range(7):
-        BranchFactory(county=county, name=f"支部{i % 2}")
-    branches = Branch.objects.filter(county=county)
-    by_name = keyset.Keyset("name", "pk")
-    models = keyset.keyset_page(branches, by_name, size=3, rows_by_pk=True, count_cap=10)
-    tuples = keyset.keyset_page(
-        branches, by_name, size=3, rows_by_pk=True, count_cap=10, load=lambda qs: qs.values_list("pk", "name")
-    )
-    assert [b.pk for b in models] == [row[0] for row in tuples] and tuples.total == 7
-    later = keyset.keyset_page(
-        branches, by_name, size=3, rows_by_pk=True, after=tuples.next_cursor, load=lambda qs: qs.values("pk")
-    )
-    assert [row["pk"] for row in later] == [
-        b.pk for b in keyset.keyset_page(branches, by_name, size=3, after=models.next_cursor)
-    ]
-
-
-def test_count_line_reads_in_english(client, village_and_helper):
-    user = UserFactory.staff(region=village_and_helper["county"])
-    login(client, user)
-    client.cookies["django_language"] = "en"
-    content = unescape(client.get(reverse("pairing:branch_list")).content.decode())
-    assert "2 branches" in content
-    PairingFactory(helper=village_and_helper["helper"], partner=village_and_helper["village"])
-    assert "1 pairing" in unescape(client.get(reverse("pairing:pairing_list")).content.decode())
 
 
 def test_old_dates_stay_iso_on_the_branch_page(client, village_and_helper):

@@ -16,7 +16,7 @@ from pairing.roster import columns as c
 from pairing.services.roster import roster_import
 from tests.factories import PASSWORD, BranchFactory
 
-from .test_roster_support import roster_bytes, roster_regions, row  # noqa: F401
+from .roster_support import roster_bytes, roster_regions, row  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from pairing.selectors.coverage import coverage_rate
 from pairing.services import pairings as services
 from tests.factories import PASSWORD, BranchFactory, UserFactory
 
-from .test_pairing_fixtures import central_community, graded, helper, make_world, partner, staff
+from .pairing_fixtures import central_community, graded, helper, make_world, partner, staff
 
 pytestmark = pytest.mark.django_db
 

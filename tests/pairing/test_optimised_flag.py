@@ -22,8 +22,8 @@ from tests.factories import (
     UserFactory,
 )
 
+from .roster_support import roster_regions, row  # noqa: F401
 from .test_roster_services import existing, run
-from .test_roster_support import roster_regions, row  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

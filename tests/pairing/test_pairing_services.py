@@ -16,7 +16,7 @@ from pairing.services import pairings as services
 from tests.factories import UserFactory
 from tests.uploads import pdf_bytes
 
-from .test_pairing_fixtures import make_world, partner, staff
+from .pairing_fixtures import make_world, partner, staff
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from pairing.services import draw as draw_services
 from pairing.services import pairings as services
 from tests.factories import PASSWORD, UserFactory
 
-from .test_pairing_fixtures import helper, make_world, partner, staff
+from .pairing_fixtures import helper, make_world, partner, staff
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.db import connection
 from pairing.models import Branch
 from tests.factories import BranchFactory, RegionFactory
 
-from .test_roster_support import roster_bytes, roster_regions, row  # noqa: F401
+from .roster_support import roster_bytes, roster_regions, row  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from pairing.roster.columns import HEADERS
 from pairing.roster.imports import RosterFileError, RosterRow, open_roster
 from pairing.services.roster import roster_import
 
-from .test_roster_support import roster_bytes, roster_regions, row  # noqa: F401
+from .roster_support import roster_bytes, roster_regions, row  # noqa: F401
 
 SAMPLE = "/work/shared/data/branch_roster_sample.xlsx"
 

@@ -12,7 +12,7 @@ from pairing.tasks import import_roster
 from pairing.views.roster import SESSION_KEY
 from tests.factories import BranchFactory, UserFactory
 
-from .test_roster_support import roster_regions, row  # noqa: F401
+from .roster_support import roster_regions, row  # noqa: F401
 from .test_roster_views import CONFIRM, UPLOAD, login, stored_uploads, upload
 
 pytestmark = pytest.mark.django_db

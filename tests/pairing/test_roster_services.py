@@ -25,7 +25,7 @@ from tests.factories import (
     UserFactory,
 )
 
-from .test_roster_support import roster_bytes, roster_regions, row  # noqa: F401
+from .roster_support import roster_bytes, roster_regions, row  # noqa: F401
 
 SAMPLE = "/work/shared/data/branch_roster_sample.xlsx"
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from pairing.models import Branch, RosterImport
 from tests.factories import PASSWORD, BranchFactory, PairingFactory, PartnerBranchFactory, UserFactory
 
-from .test_roster_support import roster_bytes, roster_regions, row  # noqa: F401
+from .roster_support import roster_bytes, roster_regions, row  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

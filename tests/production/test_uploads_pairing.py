@@ -13,7 +13,7 @@ from pairing.roster.imports import MAX_UPLOAD_BYTES
 from pairing.services import pairings as services
 from tests import uploads as hostile
 from tests.factories import PASSWORD
-from tests.pairing.test_pairing_fixtures import make_world, staff
+from tests.pairing.pairing_fixtures import make_world, staff
 from twinning.files import MAX_FILE_BYTES
 
 from .helpers import exe, oversized, stored
