@@ -1,6 +1,7 @@
 """Test infrastructure shared by every test directory: service availability and isolation.
 
-Keep this file about infrastructure. App fixtures belong in tests/<app>/conftest.py.
+Keep this file about infrastructure and the one shared ``world`` (tests/world.py). Fixtures for
+one app's extra rows belong in tests/<app>/conftest.py, named for what they add.
 
 Tests that need a service outside the embedded shape say so with a mark (or a fixture):
 
@@ -164,3 +165,12 @@ def _default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def world(db):
+    """The shared world (tests/world.py): two counties, a user of every role in each. Built per test
+    on the test's own database (safe under pytest-xdist and rolled back with the test)."""
+    from tests.world import build_world
+
+    return build_world()

@@ -5,13 +5,13 @@ One module per sub-domain; the names are re-exported here, so callers write ``se
 
 from .compliance import (
     ComplianceRow,
-    _month_end,
     cell_for,
     compliance_counties,
     compliance_page,
     compliance_pairings,
     compliance_rows,
     month_counts,
+    month_end,
     month_starts,
 )
 from .joint_activities import joint_activity_list
@@ -71,7 +71,7 @@ __all__ = [
     "StoredFileRow",
     "ThemeDayRow",
     "ToConfirmRow",
-    "_month_end",
+    "month_end",
     "branch_pairings",
     "cell_for",
     "compliance_counties",

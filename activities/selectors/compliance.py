@@ -27,7 +27,7 @@ def month_starts(year: int, *, today: datetime.date | None = None) -> list[datet
     return [datetime.date(year, m, 1) for m in range(1, last + 1)]
 
 
-def _month_end(start: datetime.date) -> datetime.date:
+def month_end(start: datetime.date) -> datetime.date:
     following = datetime.date(start.year + start.month // 12, start.month % 12 + 1, 1)
     return following - datetime.timedelta(days=1)
 
@@ -38,7 +38,7 @@ def month_counts(pairing: Pairing, month: datetime.date) -> bool:
     So the month it started counts even if it started on the 31st, and so does the month it
     was dissolved in, even on the 1st.
     """
-    if pairing.started_on > _month_end(month):
+    if pairing.started_on > month_end(month):
         return False
     return pairing.dissolved_on is None or pairing.dissolved_on >= month
 
@@ -130,7 +130,7 @@ def compliance_rows(*, pairings, year: int, today: datetime.date | None = None) 
         # without the per-row date conversion that truncated dates cost (a thousand rows a page).
         rows = (
             ThemeDay.objects.filter(
-                pairing_id__in=[p.pk for p in pairings], held_on__gte=months[0], held_on__lte=_month_end(months[-1])
+                pairing_id__in=[p.pk for p in pairings], held_on__gte=months[0], held_on__lte=month_end(months[-1])
             )
             .annotate(month=Cast(ExtractMonth("held_on"), IntegerField()))
             .values("pairing_id", "month")
@@ -141,7 +141,7 @@ def compliance_rows(*, pairings, year: int, today: datetime.date | None = None) 
         starts = {month.month: month for month in months}
         for pairing_id, month, confirmed in rows:  # a month with a row has a theme day recorded
             counts[(pairing_id, starts[month])] = (confirmed, 1)
-    spans = [(month, _month_end(month)) for month in months]
+    spans = [(month, month_end(month)) for month in months]
     result = []
     for pairing in pairings:
         started, dissolved = pairing.started_on, pairing.dissolved_on

@@ -31,7 +31,7 @@ from django.db.models.functions import Coalesce
 
 from activities.choices import TaskProgress, ThemeDayStatus
 from activities.models import KeyTaskList, KeyTaskReport, ThemeDay
-from activities.selectors import _month_end
+from activities.selectors import month_end
 from pairing import scope
 from pairing.choices import RegionLevel
 from pairing.models import Branch, Pairing, Region, Unit
@@ -126,7 +126,7 @@ def _pairing_rows(*, region: Region, quarter: Quarter) -> QuerySet:
     for month in (m for m in months if m <= as_of):
         active = f.active_in_month(month, as_of=as_of)
         in_month = ThemeDay.objects.filter(
-            pairing=OuterRef("pk"), held_on__gte=month, held_on__lte=min(_month_end(month), as_of)
+            pairing=OuterRef("pk"), held_on__gte=month, held_on__lte=min(month_end(month), as_of)
         )
         due.append(When(active, then=Value(1)))
         held.append(When(active & Q(Exists(in_month.exclude(status=ThemeDayStatus.RETURNED))), then=Value(1)))

@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce, ExtractMonth
 
 from activities.choices import TaskProgress, ThemeDayStatus
 from activities.models import KeyTaskList, KeyTaskReport, ThemeDay
-from activities.selectors import _month_end, month_starts
+from activities.selectors import month_end, month_starts
 from pairing import scope
 from pairing.choices import HELPER_KINDS, PARTNER_KINDS
 from pairing.models import Branch, OptimisationCampaign, OptimisationRecord, Pairing, Region
@@ -146,7 +146,7 @@ def coverage_row(counts: dict | None) -> dict:
 def active_in_month(month: datetime.date, *, as_of: datetime.date, prefix: str = "") -> Q:
     """The activities rule (``activities.selectors.month_counts``): a month counts for a pairing
     active on at least one day of it — here only days up to ``as_of``."""
-    last = min(_month_end(month), as_of)
+    last = min(month_end(month), as_of)
     return Q(**{f"{prefix}started_on__lte": last}) & (
         Q(**{f"{prefix}dissolved_on__isnull": True}) | Q(**{f"{prefix}dissolved_on__gte": month})
     )
@@ -177,7 +177,7 @@ def theme_day_counts(*, area: dict, as_of: datetime.date, group: Group) -> dict:
     in_active_month = reduce(
         operator.or_,
         (
-            Q(held_on__gte=m, held_on__lte=min(_month_end(m), as_of))
+            Q(held_on__gte=m, held_on__lte=min(month_end(m), as_of))
             & active_in_month(m, as_of=as_of, prefix="pairing__")
             for m in months
         ),

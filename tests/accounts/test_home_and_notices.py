@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world():
+def county_branches():
     city = RegionFactory(city=True, name="信阳市")
     county = RegionFactory(parent=city, name="商城县")
     return {
@@ -42,8 +42,8 @@ def world():
         (lambda w: UserFactory.member(branch=w["helper"]), "我的服务"),
     ],
 )
-def test_each_role_lands_on_its_home_page(client, world, make, expected):
-    user = make(world)
+def test_each_role_lands_on_its_home_page(client, county_branches, make, expected):
+    user = make(county_branches)
     assert client.login(username=user.username, password=PASSWORD)
     response = client.get(reverse("home"))
     assert response.status_code == 200
@@ -52,20 +52,20 @@ def test_each_role_lands_on_its_home_page(client, world, make, expected):
     assert user.display_name in content
 
 
-def test_staff_home_counts_only_their_scope(client, world):
-    BranchFactory(county=RegionFactory(parent=world["city"]))
-    GradeFactory(branch=world["helper"])
-    OptimisationRecordFactory(branch=world["partner"])
-    user = UserFactory.staff(region=world["county"])
+def test_staff_home_counts_only_their_scope(client, county_branches):
+    BranchFactory(county=RegionFactory(parent=county_branches["city"]))
+    GradeFactory(branch=county_branches["helper"])
+    OptimisationRecordFactory(branch=county_branches["partner"])
+    user = UserFactory.staff(region=county_branches["county"])
     client.login(username=user.username, password=PASSWORD)
     summary = client.get(reverse("home")).context["summary"]
     assert summary == {"total": 2, "helpers": 1, "partners": 1, "graded": 1, "optimised": 1}
 
 
 def test_staff_home_counts_are_kept_until_branches_grades_or_optimisation_move(
-    client, world, django_assert_max_num_queries
+    client, county_branches, django_assert_max_num_queries
 ):
-    user = UserFactory.staff(region=world["county"])
+    user = UserFactory.staff(region=county_branches["county"])
     client.login(username=user.username, password=PASSWORD)
 
     def summary():
@@ -75,33 +75,35 @@ def test_staff_home_counts_are_kept_until_branches_grades_or_optimisation_move(
     with django_assert_max_num_queries(10) as kept:
         assert summary()["total"] == 2
     assert not any("pairing_branch" in q["sql"] for q in kept.captured_queries)  # not counted again
-    GradeFactory(branch=world["helper"])
+    GradeFactory(branch=county_branches["helper"])
     assert summary()["graded"] == 1
-    record = OptimisationRecordFactory(branch=world["partner"])
+    record = OptimisationRecordFactory(branch=county_branches["partner"])
     assert summary()["optimised"] == 1
     record.campaign.is_current = False
     record.campaign.save(update_fields=["is_current"])
     assert summary()["optimised"] == 0
-    BranchFactory(county=world["county"])
+    BranchFactory(county=county_branches["county"])
     assert summary()["total"] == 3
 
 
-def test_login_page_rejects_a_wrong_password_in_chinese(client, world):
-    user = UserFactory.staff(region=world["city"])
+def test_login_page_rejects_a_wrong_password_in_chinese(client, county_branches):
+    user = UserFactory.staff(region=county_branches["city"])
     response = client.post(reverse("login"), {"username": user.username, "password": "wrong"})
     assert response.status_code == 200
     assert "用户名或密码不正确" in response.content.decode()
 
 
-def test_login_redirects_home(client, world):
-    user = UserFactory.staff(region=world["city"])
+def test_login_redirects_home(client, county_branches):
+    user = UserFactory.staff(region=county_branches["city"])
     response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("home")
 
 
-def test_notice_send_is_idempotent_by_key_and_mails_users_with_address(world, django_capture_on_commit_callbacks):
-    with_mail = UserFactory.staff(region=world["county"], email="a@example.org")
-    without = UserFactory.secretary(branch=world["helper"])
+def test_notice_send_is_idempotent_by_key_and_mails_users_with_address(
+    county_branches, django_capture_on_commit_callbacks
+):
+    with_mail = UserFactory.staff(region=county_branches["county"], email="a@example.org")
+    without = UserFactory.secretary(branch=county_branches["helper"])
     with django_capture_on_commit_callbacks(execute=True):
         assert notice_send(users=[with_mail, without], title="提醒", key="k1") == 2
         assert notice_send(users=[with_mail, without], title="提醒", key="k1") == 0
@@ -109,9 +111,9 @@ def test_notice_send_is_idempotent_by_key_and_mails_users_with_address(world, dj
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["a@example.org"]
 
 
-def test_notice_list_shows_only_own_notices_and_marks_read(client, world):
-    me = UserFactory.secretary(branch=world["helper"])
-    other = UserFactory.secretary(branch=world["partner"])
+def test_notice_list_shows_only_own_notices_and_marks_read(client, county_branches):
+    me = UserFactory.secretary(branch=county_branches["helper"])
+    other = UserFactory.secretary(branch=county_branches["partner"])
     notice_send(users=[me], title="我的提醒", email=False)
     notice_send(users=[other], title="别人的提醒", email=False)
     client.login(username=me.username, password=PASSWORD)
@@ -132,8 +134,10 @@ def test_admin_lists_load_for_every_registered_model(admin_client):
         assert admin_client.get(url).status_code == 200, url
 
 
-def test_notices_are_paged_newest_first_in_the_same_queries_for_any_page(client, world, django_assert_max_num_queries):
-    me = UserFactory.secretary(branch=world["helper"])
+def test_notices_are_paged_newest_first_in_the_same_queries_for_any_page(
+    client, county_branches, django_assert_max_num_queries
+):
+    me = UserFactory.secretary(branch=county_branches["helper"])
     Notice.objects.bulk_create([Notice(user=me, title=f"提醒{n:02d}") for n in range(31)])
     client.login(username=me.username, password=PASSWORD)
     with django_assert_max_num_queries(5) as first_queries:

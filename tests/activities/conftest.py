@@ -1,5 +1,6 @@
-"""A small twinning world for the activities tests: one county, one pairing, its two secretaries,
-an outsider pairing, staff and a leader."""
+"""The activities tests' own rows, fixture ``county_pairings`` (their counts need a county without
+the shared world's theme day and N list): one county, one pairing, its two secretaries, an outsider
+pairing, staff and a leader."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ class World:
 
 
 @pytest.fixture
-def world(db) -> World:
+def county_pairings(db) -> World:
     city = RegionFactory(city=True, name="信阳市")
     county = RegionFactory(parent=city, name="商城县")
     other_county = RegionFactory(parent=city, name="息县")

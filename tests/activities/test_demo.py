@@ -14,18 +14,18 @@ from tests.factories import PairingFactory, RegionFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_nothing_without_pairings_or_branches(world):
+def test_nothing_without_pairings_or_branches(county_pairings):
     demo.seed(seed=1, branches=0, stdout=io.StringIO())
     assert not ThemeDay.objects.exists()
 
 
-def test_a_year_of_days_idempotent(world):
-    county = world.county
+def test_a_year_of_days_idempotent(county_pairings):
+    county = county_pairings.county
     for _ in range(8):
         PairingFactory(
             partner__county=county,
             helper__county=county,
-            campaign=world.pairing.campaign,
+            campaign=county_pairings.pairing.campaign,
             started_on=datetime.date(2020, 1, 1),
         )
     demo.seed(seed=7, branches=100, stdout=io.StringIO())

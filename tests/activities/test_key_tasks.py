@@ -21,8 +21,10 @@ H1 = [
 
 
 @pytest.fixture
-def task_list(world):
-    return services.key_task_list_publish(region=world.county, year=2022, half=1, tasks=H1, acting_user=world.staff)
+def task_list(county_pairings):
+    return services.key_task_list_publish(
+        region=county_pairings.county, year=2022, half=1, tasks=H1, acting_user=county_pairings.staff
+    )
 
 
 def test_list_label_and_items(task_list):
@@ -31,97 +33,109 @@ def test_list_label_and_items(task_list):
     assert task_list.tasks.first().history.first().history_user is not None
 
 
-def test_a_list_needs_items_and_sane_due_dates(world):
-    with pytest.raises(ValidationError):
-        services.key_task_list_publish(region=world.county, year=2022, half=2, tasks=[], acting_user=world.staff)
+def test_a_list_needs_items_and_sane_due_dates(county_pairings):
     with pytest.raises(ValidationError):
         services.key_task_list_publish(
-            region=world.county,
+            region=county_pairings.county, year=2022, half=2, tasks=[], acting_user=county_pairings.staff
+        )
+    with pytest.raises(ValidationError):
+        services.key_task_list_publish(
+            region=county_pairings.county,
             year=2022,
             half=2,
             tasks=[{"title": "x", "due_on": datetime.date(2022, 1, 1)}],
-            acting_user=world.staff,
+            acting_user=county_pairings.staff,
         )
     assert not KeyTaskList.objects.filter(half=2).exists()
 
 
-def test_pairings_of_the_region_report_and_staff_see_progress(world, task_list):
+def test_pairings_of_the_region_report_and_staff_see_progress(county_pairings, task_list):
     second = PairingFactory(
-        partner=PartnerBranchFactory(county=world.county),
-        helper=BranchFactory(county=world.county),
-        campaign=world.pairing.campaign,
+        partner=PartnerBranchFactory(county=county_pairings.county),
+        helper=BranchFactory(county=county_pairings.county),
+        campaign=county_pairings.pairing.campaign,
     )
-    pairings = selectors.task_list_pairings(task_list=task_list, user=world.staff)
-    assert set(pairings) == {world.pairing, second}
+    pairings = selectors.task_list_pairings(task_list=task_list, user=county_pairings.staff)
+    assert set(pairings) == {county_pairings.pairing, second}
     first_task = task_list.tasks.first()
-    services.key_task_report_save(task=first_task, pairing=world.pairing, acting_user=world.helper_sec, status="done")
+    services.key_task_report_save(
+        task=first_task, pairing=county_pairings.pairing, acting_user=county_pairings.helper_sec, status="done"
+    )
     items = selectors.task_progress_by_item(task_list=task_list, pairings=pairings)
     assert (items[0]["done"], items[0]["in_progress"], items[0]["not_started"], items[0]["percent"]) == (1, 0, 1, 50)
     _tasks, rows = selectors.task_progress_by_pairing(task_list=task_list, pairings=pairings)
     by_pairing = {r["pairing"]: r["reports"] for r in rows}
-    assert by_pairing[world.pairing][0].status == "done" and by_pairing[second][0] is None
+    assert by_pairing[county_pairings.pairing][0].status == "done" and by_pairing[second][0] is None
 
 
-def test_report_updates_in_place_with_history(world, task_list):
+def test_report_updates_in_place_with_history(county_pairings, task_list):
     task = task_list.tasks.first()
-    services.key_task_report_save(task=task, pairing=world.pairing, acting_user=world.helper_sec, status="in_progress")
+    services.key_task_report_save(
+        task=task, pairing=county_pairings.pairing, acting_user=county_pairings.helper_sec, status="in_progress"
+    )
     report = services.key_task_report_save(
-        task=task, pairing=world.pairing, acting_user=world.partner_sec, status="done", note="完成"
+        task=task, pairing=county_pairings.pairing, acting_user=county_pairings.partner_sec, status="done", note="完成"
     )
     assert task.reports.count() == 1 and report.history.count() == 2
 
 
-def test_carry_over_moves_unfinished_items_once(world, task_list):
+def test_carry_over_moves_unfinished_items_once(county_pairings, task_list):
     tasks = list(task_list.tasks.all())
-    services.key_task_report_save(task=tasks[0], pairing=world.pairing, acting_user=world.helper_sec, status="done")
-    pairings = selectors.task_list_pairings(task_list=task_list, user=world.staff)
-    target, count = services.key_task_list_carry_over(task_list=task_list, acting_user=world.staff, pairings=pairings)
+    services.key_task_report_save(
+        task=tasks[0], pairing=county_pairings.pairing, acting_user=county_pairings.helper_sec, status="done"
+    )
+    pairings = selectors.task_list_pairings(task_list=task_list, user=county_pairings.staff)
+    target, count = services.key_task_list_carry_over(
+        task_list=task_list, acting_user=county_pairings.staff, pairings=pairings
+    )
     assert (target.year, target.half, count) == (2022, 2, 2)
     assert [t.title for t in target.tasks.all()] == ["防汛救灾", "农村“饺子宴”整治"]
     assert all(t.due_on == datetime.date(2022, 12, 31) for t in target.tasks.all())
-    _again, count = services.key_task_list_carry_over(task_list=task_list, acting_user=world.staff, pairings=pairings)
+    _again, count = services.key_task_list_carry_over(
+        task_list=task_list, acting_user=county_pairings.staff, pairings=pairings
+    )
     assert count == 0 and target.tasks.count() == 2
 
 
-def test_secretary_sees_lists_of_their_county_only(world, task_list):
-    assert list(selectors.task_list_list(user=world.partner_sec)) == [task_list]
-    assert list(selectors.task_list_list(user=world.outsider_sec)) == []
+def test_secretary_sees_lists_of_their_county_only(county_pairings, task_list):
+    assert list(selectors.task_list_list(user=county_pairings.partner_sec)) == [task_list]
+    assert list(selectors.task_list_list(user=county_pairings.outsider_sec)) == []
 
 
-def _region_with_edges(world):
+def _region_with_edges(county_pairings):
     """The county's pairings plus the edge cases: a 市直 helper of a county village, a county helper
     of another county's village, a dissolved pairing, and reports on every item from some of them."""
-    campaign = world.pairing.campaign
+    campaign = county_pairings.pairing.campaign
     made = [
         PairingFactory(
-            helper=BranchFactory(county=None, city=world.city),
-            partner=PartnerBranchFactory(county=world.county),
+            helper=BranchFactory(county=None, city=county_pairings.city),
+            partner=PartnerBranchFactory(county=county_pairings.county),
             campaign=campaign,
         ),
         PairingFactory(
-            helper=BranchFactory(county=world.county),
-            partner=PartnerBranchFactory(county=world.other.partner.county),
+            helper=BranchFactory(county=county_pairings.county),
+            partner=PartnerBranchFactory(county=county_pairings.other.partner.county),
             campaign=campaign,
         ),
     ]
     PairingFactory(
-        helper=BranchFactory(county=world.county),
-        partner=PartnerBranchFactory(county=world.county),
+        helper=BranchFactory(county=county_pairings.county),
+        partner=PartnerBranchFactory(county=county_pairings.county),
         campaign=campaign,
         status="dissolved",
         dissolved_on=datetime.date(2022, 3, 1),
     )
-    return [world.pairing, *made]
+    return [county_pairings.pairing, *made]
 
 
-def test_totals_read_the_region_once_and_agree_with_the_scoped_pairings(world, task_list):
-    reporting = _region_with_edges(world)
+def test_totals_read_the_region_once_and_agree_with_the_scoped_pairings(county_pairings, task_list):
+    reporting = _region_with_edges(county_pairings)
     tasks = list(task_list.tasks.all())
     for i, pairing in enumerate(reporting):
         for j, task in enumerate(tasks):
             if (i + j) % 3:
                 task.reports.create(pairing=pairing, status="done" if (i + j) % 3 == 1 else "in_progress")
-    for user in (world.staff, world.leader):
+    for user in (county_pairings.staff, county_pairings.leader):
         scoped = selectors.task_list_pairings(task_list=task_list, user=user)
         ids = selectors.task_list_pairing_ids(task_list=task_list, user=user)
         assert sorted(p.pk for p in scoped) == sorted(p.pk for p in reporting)
@@ -131,17 +145,18 @@ def test_totals_read_the_region_once_and_agree_with_the_scoped_pairings(world, t
         )
     # A secretary sees only their own pairing: the totals stay within the scope.
     items = selectors.task_progress_by_item(
-        task_list=task_list, pairings=selectors.task_list_pairing_ids(task_list=task_list, user=world.partner_sec)
+        task_list=task_list,
+        pairings=selectors.task_list_pairing_ids(task_list=task_list, user=county_pairings.partner_sec),
     )
     assert {i["total"] for i in items} == {1}
 
 
-def test_list_page_pages_the_region_from_its_side(client, world, task_list, monkeypatch):
+def test_list_page_pages_the_region_from_its_side(client, county_pairings, task_list, monkeypatch):
     from activities import views
 
-    reporting = _region_with_edges(world)
+    reporting = _region_with_edges(county_pairings)
     monkeypatch.setattr(views, "GRID_PAGE_SIZE", 2)
-    client.force_login(world.leader)
+    client.force_login(county_pairings.leader)
     url = f"/activities/tasks/{task_list.pk}/"
     seen, params = [], {}
     while True:
@@ -153,7 +168,7 @@ def test_list_page_pages_the_region_from_its_side(client, world, task_list, monk
     assert sorted(seen) == sorted(p.pk for p in reporting) and len(seen) == len(set(seen))
 
 
-def test_the_index_pages_through_every_list_newest_half_year_first(client, world, monkeypatch):
+def test_the_index_pages_through_every_list_newest_half_year_first(client, county_pairings, monkeypatch):
     from django.urls import reverse
 
     from activities import views
@@ -162,10 +177,10 @@ def test_the_index_pages_through_every_list_newest_half_year_first(client, world
         for half in (1, 2):
             tasks = [{"title": "任务", "description": "", "due_on": datetime.date(year, 6 * half, 28)}]
             services.key_task_list_publish(
-                region=world.county, year=year, half=half, tasks=tasks, acting_user=world.staff
+                region=county_pairings.county, year=year, half=half, tasks=tasks, acting_user=county_pairings.staff
             )
     monkeypatch.setattr(views, "PAGE_SIZE", 3)
-    client.force_login(world.staff)
+    client.force_login(county_pairings.staff)
     url, params, shown = reverse("activities:task_list_index"), {}, []
     while True:
         response = client.get(url, params)

@@ -25,10 +25,10 @@ def test_beat_schedule_runs_the_task_on_the_20th():
     assert tasks.send_theme_day_reminders.name == "activities.send_theme_day_reminders"
 
 
-def test_both_secretaries_of_a_pairing_without_a_day_are_reminded_once(world):
+def test_both_secretaries_of_a_pairing_without_a_day_are_reminded_once(county_pairings):
     ThemeDay.objects.create(
-        pairing=world.other,
-        recorded_by_branch=world.other.helper,
+        pairing=county_pairings.other,
+        recorded_by_branch=county_pairings.other.helper,
         held_on=datetime.date(2022, 3, 5),
         theme="t",
         place="p",
@@ -38,8 +38,8 @@ def test_both_secretaries_of_a_pairing_without_a_day_are_reminded_once(world):
         created = tasks.send_theme_day_reminders.delay().get()
         assert created == 2
         assert set(Notice.objects.filter(kind="theme_day_reminder").values_list("user__username", flat=True)) == {
-            world.helper_sec.username,
-            world.partner_sec.username,
+            county_pairings.helper_sec.username,
+            county_pairings.partner_sec.username,
         }
         assert [m.to for m in mail.outbox] == [["helper@example.com"]]
         assert "主题党日" in mail.outbox[0].subject
@@ -48,10 +48,10 @@ def test_both_secretaries_of_a_pairing_without_a_day_are_reminded_once(world):
     assert len(mail.outbox) == 1
 
 
-def test_a_day_from_last_month_does_not_count_and_next_month_reminds_again(world):
+def test_a_day_from_last_month_does_not_count_and_next_month_reminds_again(county_pairings):
     ThemeDay.objects.create(
-        pairing=world.pairing,
-        recorded_by_branch=world.pairing.helper,
+        pairing=county_pairings.pairing,
+        recorded_by_branch=county_pairings.pairing.helper,
         held_on=datetime.date(2022, 2, 28),
         theme="t",
         place="p",
@@ -61,9 +61,9 @@ def test_a_day_from_last_month_does_not_count_and_next_month_reminds_again(world
     assert services.theme_day_reminders_send(today=datetime.date(2022, 4, 20)) == 3
 
 
-def test_dissolved_and_not_yet_started_pairings_are_not_reminded(world):
-    world.pairing.status, world.pairing.dissolved_on = "dissolved", datetime.date(2022, 3, 1)
-    world.pairing.save()
-    world.other.started_on = datetime.date(2022, 3, 25)
-    world.other.save()
+def test_dissolved_and_not_yet_started_pairings_are_not_reminded(county_pairings):
+    county_pairings.pairing.status, county_pairings.pairing.dissolved_on = "dissolved", datetime.date(2022, 3, 1)
+    county_pairings.pairing.save()
+    county_pairings.other.started_on = datetime.date(2022, 3, 25)
+    county_pairings.other.save()
     assert services.theme_day_reminders_send(today=datetime.date(2022, 3, 20)) == 0

@@ -28,10 +28,10 @@ from .conftest import image_upload, stored_files
 pytestmark = pytest.mark.django_db
 
 
-def record(world, user=None, **overrides):
+def record(county_pairings, user=None, **overrides):
     data = dict(
-        pairing=world.pairing,
-        acting_user=user or world.helper_sec,
+        pairing=county_pairings.pairing,
+        acting_user=user or county_pairings.helper_sec,
         held_on=datetime.date(2022, 3, 5),
         theme="重温入党誓词",
         place="村党群服务中心",
@@ -42,55 +42,55 @@ def record(world, user=None, **overrides):
     return services.theme_day_record(**data)
 
 
-def test_recorded_day_is_pending_and_the_partner_is_notified(world):
-    day = record(world)
+def test_recorded_day_is_pending_and_the_partner_is_notified(county_pairings):
+    day = record(county_pairings)
     assert day.status == ThemeDayStatus.PENDING
-    assert day.recorded_by_branch == world.pairing.helper
-    assert Notice.objects.filter(user=world.partner_sec, kind="theme_day").count() == 1
-    assert day.history.first().history_user == world.helper_sec
+    assert day.recorded_by_branch == county_pairings.pairing.helper
+    assert Notice.objects.filter(user=county_pairings.partner_sec, kind="theme_day").count() == 1
+    assert day.history.first().history_user == county_pairings.helper_sec
 
 
-def test_weekday_is_allowed_but_flagged(world):
-    saturday = record(world, held_on=datetime.date(2022, 3, 5))
-    wednesday = record(world, held_on=datetime.date(2022, 3, 9))
+def test_weekday_is_allowed_but_flagged(county_pairings):
+    saturday = record(county_pairings, held_on=datetime.date(2022, 3, 5))
+    wednesday = record(county_pairings, held_on=datetime.date(2022, 3, 9))
     assert saturday.is_weekend and not wednesday.is_weekend
 
 
-def test_partner_confirms_and_the_recorder_cannot(world):
-    day = record(world)
+def test_partner_confirms_and_the_recorder_cannot(county_pairings):
+    day = record(county_pairings)
     with pytest.raises(PermissionDenied):
-        services.theme_day_confirm(theme_day=day, acting_user=world.helper_sec)
-    day = services.theme_day_confirm(theme_day=day, acting_user=world.partner_sec)
-    assert day.status == ThemeDayStatus.CONFIRMED and day.reviewed_by == world.partner_sec
+        services.theme_day_confirm(theme_day=day, acting_user=county_pairings.helper_sec)
+    day = services.theme_day_confirm(theme_day=day, acting_user=county_pairings.partner_sec)
+    assert day.status == ThemeDayStatus.CONFIRMED and day.reviewed_by == county_pairings.partner_sec
 
 
-def test_return_needs_a_reason_and_notifies_the_recorder(world):
-    day = record(world)
+def test_return_needs_a_reason_and_notifies_the_recorder(county_pairings):
+    day = record(county_pairings)
     with pytest.raises(ValidationError):
-        services.theme_day_return(theme_day=day, acting_user=world.partner_sec, reason="  ")
-    day = services.theme_day_return(theme_day=day, acting_user=world.partner_sec, reason="请补充照片")
+        services.theme_day_return(theme_day=day, acting_user=county_pairings.partner_sec, reason="  ")
+    day = services.theme_day_return(theme_day=day, acting_user=county_pairings.partner_sec, reason="请补充照片")
     assert day.status == ThemeDayStatus.RETURNED and day.return_reason == "请补充照片"
-    assert Notice.objects.filter(user=world.helper_sec, title__contains="退回").exists()
+    assert Notice.objects.filter(user=county_pairings.helper_sec, title__contains="退回").exists()
 
 
-def test_editing_a_confirmed_day_needs_confirmation_again_and_keeps_history(world):
-    day = services.theme_day_confirm(theme_day=record(world), acting_user=world.partner_sec)
-    day = services.theme_day_update(theme_day=day, acting_user=world.helper_sec, data={"theme": "七一党课"})
+def test_editing_a_confirmed_day_needs_confirmation_again_and_keeps_history(county_pairings):
+    day = services.theme_day_confirm(theme_day=record(county_pairings), acting_user=county_pairings.partner_sec)
+    day = services.theme_day_update(theme_day=day, acting_user=county_pairings.helper_sec, data={"theme": "七一党课"})
     assert day.status == ThemeDayStatus.PENDING and day.reviewed_by is None
     statuses = list(day.history.order_by("history_date").values_list("status", "theme"))
     assert statuses == [("pending", "重温入党誓词"), ("confirmed", "重温入党誓词"), ("pending", "七一党课")]
 
 
-def test_only_the_recording_side_edits(world):
-    day = record(world)
+def test_only_the_recording_side_edits(county_pairings):
+    day = record(county_pairings)
     with pytest.raises(PermissionDenied):
-        services.theme_day_update(theme_day=day, acting_user=world.partner_sec, data={"theme": "x"})
+        services.theme_day_update(theme_day=day, acting_user=county_pairings.partner_sec, data={"theme": "x"})
 
 
-def test_staff_and_outsiders_cannot_record(world):
-    for user in (world.staff, world.outsider_sec, world.member):
+def test_staff_and_outsiders_cannot_record(county_pairings):
+    for user in (county_pairings.staff, county_pairings.outsider_sec, county_pairings.member):
         with pytest.raises(PermissionDenied):
-            record(world, user=user)
+            record(county_pairings, user=user)
 
 
 @pytest.mark.parametrize(
@@ -103,34 +103,36 @@ def test_staff_and_outsiders_cannot_record(world):
         ({"helper_attendance": 0, "partner_attendance": 0}, "helper_attendance", "请填写参加人数"),
     ],
 )
-def test_bad_input_gets_a_clear_message_and_nothing_is_written(world, overrides, field, text):
+def test_bad_input_gets_a_clear_message_and_nothing_is_written(county_pairings, overrides, field, text):
     with pytest.raises(ValidationError) as exc:
-        record(world, photos=[image_upload()], **overrides)
+        record(county_pairings, photos=[image_upload()], **overrides)
     assert any(text in m for m in exc.value.message_dict[field])
     assert not ThemeDay.objects.exists()
 
 
-def test_date_after_dissolution_is_refused(world):
-    world.pairing.status, world.pairing.dissolved_on = "dissolved", datetime.date(2022, 3, 10)
-    world.pairing.save()
+def test_date_after_dissolution_is_refused(county_pairings):
+    county_pairings.pairing.status, county_pairings.pairing.dissolved_on = "dissolved", datetime.date(2022, 3, 10)
+    county_pairings.pairing.save()
     with pytest.raises(ValidationError) as exc:
-        record(world, held_on=datetime.date(2022, 3, 12))
+        record(county_pairings, held_on=datetime.date(2022, 3, 12))
     assert "解除" in exc.value.message_dict["held_on"][0]
 
 
-def test_today_in_shanghai_is_not_the_future(world):
+def test_today_in_shanghai_is_not_the_future(county_pairings):
     # 2022-01-31 16:30 UTC is already 1 February 00:30 in Shanghai.
     with mock.patch(
         "django.utils.timezone.now", return_value=datetime.datetime(2022, 1, 31, 16, 30, tzinfo=datetime.UTC)
     ):
         assert timezone.localdate() == datetime.date(2022, 2, 1)
-        day = record(world, held_on=datetime.date(2022, 2, 1))
+        day = record(county_pairings, held_on=datetime.date(2022, 2, 1))
     assert day.held_on.month == 2
 
 
-def test_photo_keeps_original_and_a_resized_copy(world, _isolated_media_root, django_capture_on_commit_callbacks):
+def test_photo_keeps_original_and_a_resized_copy(
+    county_pairings, _isolated_media_root, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        day = record(world, photos=[image_upload("a.jpg"), image_upload("b.png", size=(800, 600))])
+        day = record(county_pairings, photos=[image_upload("a.jpg"), image_upload("b.png", size=(800, 600))])
     photos = list(day.photos.order_by("id"))
     assert len(photos) == 2
     first = photos[0]
@@ -144,21 +146,27 @@ def test_photo_keeps_original_and_a_resized_copy(world, _isolated_media_root, dj
     assert all(str(p).startswith(str(_isolated_media_root / "private")) for p in stored_files(_isolated_media_root))
 
 
-def test_a_small_upright_jpeg_is_its_own_page_copy(world, _isolated_media_root, django_capture_on_commit_callbacks):
+def test_a_small_upright_jpeg_is_its_own_page_copy(
+    county_pairings, _isolated_media_root, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        day = record(world, photos=[image_upload("a.jpg", size=(800, 600))])
+        day = record(county_pairings, photos=[image_upload("a.jpg", size=(800, 600))])
     photo = day.photos.get()
     assert photo.display.name == photo.original.name
     assert callbacks == [] and len(stored_files(_isolated_media_root)) == 1
 
 
-def test_a_turned_phone_photo_is_stored_upright(world, _isolated_media_root, django_capture_on_commit_callbacks):
+def test_a_turned_phone_photo_is_stored_upright(
+    county_pairings, _isolated_media_root, django_capture_on_commit_callbacks
+):
     exif = Image.Exif()
     exif[0x0112] = 6  # EXIF orientation: stored sideways, shown turned 90°
     out = io.BytesIO()
     Image.new("RGB", (800, 600), (10, 20, 30)).save(out, format="JPEG", exif=exif)
     with django_capture_on_commit_callbacks(execute=True):
-        day = record(world, photos=[SimpleUploadedFile("turned.jpg", out.getvalue(), content_type="image/jpeg")])
+        day = record(
+            county_pairings, photos=[SimpleUploadedFile("turned.jpg", out.getvalue(), content_type="image/jpeg")]
+        )
     photo = day.photos.get()
     # Turned when it was re-encoded on upload: the stored photo is upright, and small enough to be its page copy.
     assert (photo.width, photo.height) == (600, 800) and photo.display.name == photo.original.name
@@ -167,13 +175,13 @@ def test_a_turned_phone_photo_is_stored_upright(world, _isolated_media_root, dja
 
 
 def test_the_copy_is_made_after_the_commit_and_the_page_shows_the_original_until_then(
-    client, world, _isolated_media_root, django_capture_on_commit_callbacks
+    client, county_pairings, _isolated_media_root, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        day = record(world, photos=[image_upload("big.jpg")])
+        day = record(county_pairings, photos=[image_upload("big.jpg")])
     photo = day.photos.get()
     assert photo.display.name == "" and len(stored_files(_isolated_media_root)) == 1  # the original, on disk
-    client.force_login(world.partner_sec)
+    client.force_login(county_pairings.partner_sec)
     shown = client.get(reverse("activities:theme_day_photo", args=[photo.pk]))
     assert shown.status_code == 200 and Image.open(io.BytesIO(b"".join(shown.streaming_content))).size == (2000, 1500)
     assert client.get(day.get_absolute_url()).status_code == 200
@@ -186,7 +194,7 @@ def test_the_copy_is_made_after_the_commit_and_the_page_shows_the_original_until
 
 
 def test_without_the_task_queue_the_copy_is_made_in_the_request(
-    world, _isolated_media_root, django_capture_on_commit_callbacks, monkeypatch
+    county_pairings, _isolated_media_root, django_capture_on_commit_callbacks, monkeypatch
 ):
     from kombu.exceptions import OperationalError
 
@@ -197,12 +205,12 @@ def test_without_the_task_queue_the_copy_is_made_in_the_request(
 
     monkeypatch.setattr(tasks.make_display_copies, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
-        day = record(world, photos=[image_upload("big.jpg")])
+        day = record(county_pairings, photos=[image_upload("big.jpg")])
     assert day.photos.get().display.name
 
 
 def test_a_failed_copy_loses_nothing_and_a_later_run_makes_it(
-    world, _isolated_media_root, django_capture_on_commit_callbacks, monkeypatch
+    county_pairings, _isolated_media_root, django_capture_on_commit_callbacks, monkeypatch
 ):
     real = uploads.display_copy
 
@@ -211,7 +219,7 @@ def test_a_failed_copy_loses_nothing_and_a_later_run_makes_it(
 
     monkeypatch.setattr(uploads, "display_copy", broken)
     with django_capture_on_commit_callbacks(execute=True):
-        day = record(world, photos=[image_upload("big.jpg")])
+        day = record(county_pairings, photos=[image_upload("big.jpg")])
     photo = day.photos.get()
     assert photo.display.name == "" and ThemeDay.objects.filter(pk=day.pk).exists()
     with default_storage.open(photo.original.name) as fh:
@@ -222,8 +230,8 @@ def test_a_failed_copy_loses_nothing_and_a_later_run_makes_it(
     assert len(stored_files(_isolated_media_root)) == 2
 
 
-def test_a_second_run_racing_the_first_keeps_no_extra_file(world, _isolated_media_root, monkeypatch):
-    day = record(world, photos=[image_upload("big.jpg")])
+def test_a_second_run_racing_the_first_keeps_no_extra_file(county_pairings, _isolated_media_root, monkeypatch):
+    day = record(county_pairings, photos=[image_upload("big.jpg")])
     photo = day.photos.get()
     real_save = uploads.save_beside
 
@@ -237,44 +245,46 @@ def test_a_second_run_racing_the_first_keeps_no_extra_file(world, _isolated_medi
     assert len(stored_files(_isolated_media_root)) == 1
 
 
-def test_non_image_is_refused_and_nothing_stored(world, _isolated_media_root):
+def test_non_image_is_refused_and_nothing_stored(county_pairings, _isolated_media_root):
     fake = SimpleUploadedFile("photo.jpg", b"not really a jpeg" * 100, content_type="image/jpeg")
     with pytest.raises(ValidationError) as exc:
-        record(world, photos=[image_upload(), fake])
+        record(county_pairings, photos=[image_upload(), fake])
     assert "不是有效的图片" in exc.value.message_dict["photos"][0]
     assert not ThemeDay.objects.exists() and not ThemeDayPhoto.objects.exists()
     assert stored_files(_isolated_media_root) == []
 
 
-def test_image_over_the_limit_is_refused(world, _isolated_media_root, monkeypatch):
+def test_image_over_the_limit_is_refused(county_pairings, _isolated_media_root, monkeypatch):
     monkeypatch.setattr(files, "MAX_FILE_BYTES", 10_000)
     with pytest.raises(ValidationError) as exc:
-        record(world, photos=[image_upload(size=(1500, 1500), color=None)])
+        record(county_pairings, photos=[image_upload(size=(1500, 1500), color=None)])
     assert "太大" in exc.value.message_dict["photos"][0] or "上限" in exc.value.message_dict["photos"][0]
     assert stored_files(_isolated_media_root) == []
 
 
-def test_attachment_type_is_checked(world, _isolated_media_root):
+def test_attachment_type_is_checked(county_pairings, _isolated_media_root):
     exe = SimpleUploadedFile("minutes.pdf", b"MZ\x90\x00binary", content_type="application/pdf")
     with pytest.raises(ValidationError) as exc:
-        record(world, attachments=[exe])
+        record(county_pairings, attachments=[exe])
     assert "不符" in exc.value.message_dict["attachments"][0]
-    day = record(world, attachments=[SimpleUploadedFile("签到表.pdf", pdf_bytes(), content_type="application/pdf")])
+    day = record(
+        county_pairings, attachments=[SimpleUploadedFile("签到表.pdf", pdf_bytes(), content_type="application/pdf")]
+    )
     assert day.attachments.get().original_name == "签到表.pdf"
 
 
-def test_files_written_before_a_failure_are_removed(world, _isolated_media_root, monkeypatch):
+def test_files_written_before_a_failure_are_removed(county_pairings, _isolated_media_root, monkeypatch):
     def boom(**kwargs):
         raise RuntimeError("mail server down")
 
     monkeypatch.setattr(theme_days, "_notify_other_side", boom)
     with pytest.raises(RuntimeError):
-        record(world, photos=[image_upload()])
+        record(county_pairings, photos=[image_upload()])
     assert not ThemeDay.objects.exists()
     assert stored_files(_isolated_media_root) == []
 
 
-def test_large_image_bytes_checked_even_when_size_is_unknown(world):
+def test_large_image_bytes_checked_even_when_size_is_unknown(county_pairings):
     data = io.BytesIO(b"x" * 20)
     upload = SimpleUploadedFile("x.jpg", data.getvalue())
     with pytest.raises(ValidationError):

@@ -16,7 +16,7 @@ from pairing.roster import columns as c
 from pairing.services.roster import roster_import
 from tests.factories import PASSWORD, BranchFactory
 
-from .test_roster_support import roster_bytes, row, world  # noqa: F401
+from .roster_support import roster_bytes, roster_regions, row  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -84,13 +84,19 @@ ENTRY_POINTS = [via_page, via_api, via_roster]
         ("bad_phone", BAD_PHONE),
     ],
 )
-def test_page_api_and_roster_refuse_a_branch_with_the_same_message(client, world, submit, case, message):  # noqa: F811
-    guanmiao = world.shangcheng.children.get(name="观庙镇")
+def test_page_api_and_roster_refuse_a_branch_with_the_same_message(client, roster_regions, submit, case, message):  # noqa: F811
+    guanmiao = roster_regions.shangcheng.children.get(name="观庙镇")
     user, level, county, township, phone = {
-        "county_staff_city_level": (world.staff_county, "city", world.shangcheng, None, "13812345678"),
-        "county_level_without_county": (world.staff_city, "county", None, None, "13812345678"),
-        "township_without_county": (world.staff_city, "city", None, guanmiao, "13812345678"),
-        "bad_phone": (world.staff_city, "county", world.shangcheng, None, "12345"),
+        "county_staff_city_level": (
+            roster_regions.staff_county,
+            "city",
+            roster_regions.shangcheng,
+            None,
+            "13812345678",
+        ),
+        "county_level_without_county": (roster_regions.staff_city, "county", None, None, "13812345678"),
+        "township_without_county": (roster_regions.staff_city, "city", None, guanmiao, "13812345678"),
+        "bad_phone": (roster_regions.staff_city, "county", roster_regions.shangcheng, None, "12345"),
     }[case]
 
     messages = submit(client, user, level=level, county=county, township=township, phone=phone)
@@ -100,38 +106,43 @@ def test_page_api_and_roster_refuse_a_branch_with_the_same_message(client, world
 
 
 @pytest.mark.parametrize("submit", [via_page, via_api], ids=["page", "api"])
-def test_page_and_api_refuse_a_township_of_another_county_with_the_same_message(client, world, submit):  # noqa: F811
-    guanmiao = world.shangcheng.children.get(name="观庙镇")
+def test_page_and_api_refuse_a_township_of_another_county_with_the_same_message(client, roster_regions, submit):  # noqa: F811
+    guanmiao = roster_regions.shangcheng.children.get(name="观庙镇")
 
     messages = submit(
-        client, world.staff_city, level="county", county=world.pingqiao, township=guanmiao, phone="13812345678"
+        client,
+        roster_regions.staff_city,
+        level="county",
+        county=roster_regions.pingqiao,
+        township=guanmiao,
+        phone="13812345678",
     )
 
     assert TOWNSHIP_OUTSIDE_COUNTY in messages
     assert not Branch.objects.filter(code=CODE).exists()
 
 
-def test_the_roster_places_a_named_township_inside_the_rows_county(world):  # noqa: F811
+def test_the_roster_places_a_named_township_inside_the_rows_county(roster_regions):  # noqa: F811
     """A roster names a township; it is looked up (or created) under the row's county, so it is never outside it."""
     values = row(CODE, county="平桥区", township="观庙镇")
-    result = roster_import(fileobj=roster_bytes([values]), acting_user=world.staff_city, commit=True)
+    result = roster_import(fileobj=roster_bytes([values]), acting_user=roster_regions.staff_city, commit=True)
 
     assert result.ok
     branch = Branch.objects.get(code=CODE)
-    assert branch.township.parent == world.pingqiao and branch.township.level == RegionLevel.TOWNSHIP
+    assert branch.township.parent == roster_regions.pingqiao and branch.township.level == RegionLevel.TOWNSHIP
 
 
-def test_county_staff_cannot_turn_a_county_branch_into_a_city_level_one(client, world):  # noqa: F811
-    branch = BranchFactory(county=world.shangcheng)
+def test_county_staff_cannot_turn_a_county_branch_into_a_city_level_one(client, roster_regions):  # noqa: F811
+    branch = BranchFactory(county=roster_regions.shangcheng)
     api = APIClient()
-    api.force_authenticate(world.staff_county)
+    api.force_authenticate(roster_regions.staff_county)
 
     response = api.patch(f"/api/v1/branches/{branch.pk}/", {"level": "city"}, format="json")
 
     assert response.status_code == 400
     assert response.json() == {"level": [CITY_LEVEL_FOR_COUNTY_STAFF]}
-    assert client.login(username=world.staff_county.username, password=PASSWORD)
-    data = _fields("city", world.shangcheng, None, "13812345678") | {"code": branch.code}
+    assert client.login(username=roster_regions.staff_county.username, password=PASSWORD)
+    data = _fields("city", roster_regions.shangcheng, None, "13812345678") | {"code": branch.code}
     response = client.post(reverse("pairing:branch_update", args=[branch.pk]), data)
     assert response.status_code == 200
     assert response.context["form"].errors == {"level": [CITY_LEVEL_FOR_COUNTY_STAFF]}
@@ -139,12 +150,12 @@ def test_county_staff_cannot_turn_a_county_branch_into_a_city_level_one(client, 
     assert branch.level == "county"
 
 
-def test_city_staff_may_register_a_city_level_branch_through_the_api(world):  # noqa: F811
+def test_city_staff_may_register_a_city_level_branch_through_the_api(roster_regions):  # noqa: F811
     api = APIClient()
-    api.force_authenticate(world.staff_city)
+    api.force_authenticate(roster_regions.staff_city)
     data = {k: (v if v != "" else None) for k, v in _fields("city", None, None, "0376-6221234").items()}
 
     response = api.post("/api/v1/branches/", data, format="json")
 
     assert response.status_code == 201, response.content
-    assert Branch.objects.get(code=CODE).city == world.city
+    assert Branch.objects.get(code=CODE).city == roster_regions.city

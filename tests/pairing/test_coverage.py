@@ -10,7 +10,7 @@ from pairing.selectors.coverage import coverage_rate
 from pairing.services import pairings as services
 from tests.factories import PASSWORD, BranchFactory, UserFactory
 
-from .test_pairing_fixtures import central_community, graded, helper, make_world, partner, staff
+from .pairing_fixtures import central_community, graded, helper, make_world, partner, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -37,30 +37,32 @@ def test_coverage_rate_is_truncated_never_rounded_up(paired, total, shown):
 
 
 @pytest.fixture
-def world():
-    world = make_world(partner_grades=(Grade.WEAK, Grade.MEDIUM, Grade.GOOD))
-    user = staff(world.county)
-    services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=user)
-    services.pairing_create(helper=world.helpers[0], partner=world.partners[1], acting_user=user, allow_second=True)
-    return world
+def paired_branches():
+    paired_branches = make_world(partner_grades=(Grade.WEAK, Grade.MEDIUM, Grade.GOOD))
+    user = staff(paired_branches.county)
+    services.pairing_create(helper=paired_branches.helpers[0], partner=paired_branches.partners[0], acting_user=user)
+    services.pairing_create(
+        helper=paired_branches.helpers[0], partner=paired_branches.partners[1], acting_user=user, allow_second=True
+    )
+    return paired_branches
 
 
-def test_coverage_page_for_county_staff(client, world):
-    response = login(client, staff(world.county)).get(reverse("pairing:coverage"))
+def test_coverage_page_for_county_staff(client, paired_branches):
+    response = login(client, staff(paired_branches.county)).get(reverse("pairing:coverage"))
     page = response.content.decode()
     assert response.status_code == 200
     assert "66.66%" in page and "66.67%" not in page
-    assert world.partners[2].name in page and f"?partner={world.partners[2].pk}" in page
+    assert paired_branches.partners[2].name in page and f"?partner={paired_branches.partners[2].pk}" in page
     assert '<span data-testid="uncovered-count">1</span>' in page  # 3 villages, 2 paired
-    assert world.partners[1].name in page  # listed under 一帮二
+    assert paired_branches.partners[1].name in page  # listed under 一帮二
     rows = response.context["coverage"]["rows"]
     assert [(r.label, r.partners, r.paired, r.helpers, r.helpers_engaged) for r in rows] == [("商城县", 3, 2, 2, 1)]
 
 
-def test_city_staff_see_every_county_and_the_city_level(client, world):
-    community = central_community(world.city, world.other_county)
-    city_helper = graded(BranchFactory(city=world.city), Grade.GOOD)
-    user = staff(world.city)
+def test_city_staff_see_every_county_and_the_city_level(client, paired_branches):
+    community = central_community(paired_branches.city, paired_branches.other_county)
+    city_helper = graded(BranchFactory(city=paired_branches.city), Grade.GOOD)
+    user = staff(paired_branches.city)
     services.pairing_create(helper=city_helper, partner=community, acting_user=user)
     response = login(client, user).get(reverse("pairing:coverage"))
     cov = response.context["coverage"]
@@ -69,27 +71,29 @@ def test_city_staff_see_every_county_and_the_city_level(client, world):
     assert (cov["total"].partners, cov["total"].paired, cov["total"].rate) == (4, 3, "75.00%")
 
 
-def test_leaders_read_coverage_without_pair_buttons(client, world):
-    response = login(client, UserFactory.leader(region=world.county)).get(reverse("pairing:coverage"))
+def test_leaders_read_coverage_without_pair_buttons(client, paired_branches):
+    response = login(client, UserFactory.leader(region=paired_branches.county)).get(reverse("pairing:coverage"))
     assert response.status_code == 200 and "?partner=" not in response.content.decode()
 
 
-def test_coverage_rejects_outsider_and_secretaries(client, world):
-    page = login(client, staff(world.other_county)).get(reverse("pairing:coverage")).content.decode()
-    assert world.partners[2].name not in page
+def test_coverage_rejects_outsider_and_secretaries(client, paired_branches):
+    page = login(client, staff(paired_branches.other_county)).get(reverse("pairing:coverage")).content.decode()
+    assert paired_branches.partners[2].name not in page
     client.logout()
-    secretary = UserFactory.secretary(branch=world.helpers[0])
+    secretary = UserFactory.secretary(branch=paired_branches.helpers[0])
     assert login(client, secretary).get(reverse("pairing:coverage")).status_code == 403
 
 
-def test_coverage_query_count_is_fixed(client, world, django_assert_max_num_queries):
-    user = staff(world.county)
+def test_coverage_query_count_is_fixed(client, paired_branches, django_assert_max_num_queries):
+    user = staff(paired_branches.county)
     login(client, user)
     with django_assert_max_num_queries(10) as few:
         client.get(reverse("pairing:coverage"))
     for _ in range(20):
-        services.pairing_create(helper=helper(world.county), partner=partner(world.county), acting_user=user)
-        partner(world.county)
+        services.pairing_create(
+            helper=helper(paired_branches.county), partner=partner(paired_branches.county), acting_user=user
+        )
+        partner(paired_branches.county)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("pairing:coverage"))
     assert len(response.context["uncovered"]) == 21
@@ -135,16 +139,16 @@ def _live(user):
     }
 
 
-def test_grouped_coverage_equals_the_branch_by_branch_count(world):
+def test_grouped_coverage_equals_the_branch_by_branch_count(paired_branches):
     from pairing.selectors import coverage as coverage_selectors
 
-    community = central_community(world.city, world.other_county)
-    city_helper = graded(BranchFactory(city=world.city), Grade.GOOD)
-    user = staff(world.city)
+    community = central_community(paired_branches.city, paired_branches.other_county)
+    city_helper = graded(BranchFactory(city=paired_branches.city), Grade.GOOD)
+    user = staff(paired_branches.city)
     services.pairing_create(helper=city_helper, partner=community, acting_user=user)
-    partner(world.other_county)
-    helper(world.other_county, Grade.GOOD)
-    for viewer in (user, staff(world.county), staff(world.other_county)):
+    partner(paired_branches.other_county)
+    helper(paired_branches.other_county, Grade.GOOD)
+    for viewer in (user, staff(paired_branches.county), staff(paired_branches.other_county)):
         got, want = coverage_selectors.coverage(user=viewer), _live(viewer)
         assert {r.region.pk: [r.partners, r.paired, r.helpers, r.helpers_engaged] for r in got["rows"]} == want["rows"]
         t = got["total"]
@@ -156,26 +160,28 @@ def test_grouped_coverage_equals_the_branch_by_branch_count(world):
             assert want["city"][2] == 0
 
 
-def test_coverage_page_query_count_does_not_grow_with_branches(client, world, django_assert_max_num_queries):
-    user = staff(world.city)
+def test_coverage_page_query_count_does_not_grow_with_branches(client, paired_branches, django_assert_max_num_queries):
+    user = staff(paired_branches.city)
     login(client, user)
     with django_assert_max_num_queries(20) as few:
         assert client.get(reverse("pairing:coverage")).status_code == 200
     for _ in range(5):
-        partner(world.county)
-        partner(world.other_county)
-        helper(world.county, Grade.GOOD)
-    services.pairing_create(helper=world.helpers[1], partner=world.partners[2], acting_user=user)
+        partner(paired_branches.county)
+        partner(paired_branches.other_county)
+        helper(paired_branches.county, Grade.GOOD)
+    services.pairing_create(helper=paired_branches.helpers[1], partner=paired_branches.partners[2], acting_user=user)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(reverse("pairing:coverage")).status_code == 200
 
 
-def test_coverage_figures_are_reused_until_a_pairing_or_branch_changes(client, world, django_assert_max_num_queries):
+def test_coverage_figures_are_reused_until_a_pairing_or_branch_changes(
+    client, paired_branches, django_assert_max_num_queries
+):
     """The page keeps its figures per region scope and recomputes when the pairing or branch history
     moves: a pairing dissolved or a partner branch added shows at once."""
     from pairing.models import Pairing
 
-    user = staff(world.county)
+    user = staff(paired_branches.county)
     login(client, user)
     url = reverse("pairing:coverage")
 
@@ -185,7 +191,9 @@ def test_coverage_figures_are_reused_until_a_pairing_or_branch_changes(client, w
     assert county_row() == [(3, 2)]
     with django_assert_max_num_queries(6):  # session, user, region, the stamp: no recount
         assert county_row() == [(3, 2)]
-    services.pairing_dissolve(pairing=Pairing.objects.get(partner=world.partners[0]), acting_user=user, reason="测试")
+    services.pairing_dissolve(
+        pairing=Pairing.objects.get(partner=paired_branches.partners[0]), acting_user=user, reason="测试"
+    )
     assert county_row() == [(3, 1)]
-    partner(world.county, Grade.WEAK)
+    partner(paired_branches.county, Grade.WEAK)
     assert county_row() == [(4, 1)]

@@ -18,7 +18,7 @@ from pairing.services import draw as draw_services
 from pairing.services import pairings as pairing_services
 from tests.factories import BranchFactory, UserFactory
 
-from .test_pairing_fixtures import central_community, graded, helper, make_world, staff
+from .pairing_fixtures import central_community, graded, helper, make_world, staff
 
 pytestmark = pytest.mark.django_db
 

@@ -4,10 +4,13 @@ and merged sources read as one list."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from pairing.models import Branch, Pairing
 from tests.factories import BranchFactory, PairingFactory, PartnerBranchFactory, RegionFactory
+from twinning import keyset
 from twinning.keyset import Keyset, keyset_page, merged_keyset_page
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +122,32 @@ def test_merged_sources_read_as_one_list_in_the_shared_order():
 def test_keys_must_be_non_null_columns():
     with pytest.raises(ValueError):
         Keyset("county").decode(Branch, "WzFd")
+
+
+def test_cursors_round_trip_dates_and_text():
+    by_date = Keyset("-started_on", "-id")
+    assert by_date.decode(Pairing, keyset.cursor_encode([datetime.date(2022, 5, 1), 42])) == (
+        datetime.date(2022, 5, 1),
+        42,
+    )
+    by_name = Keyset("name", "id")
+    assert by_name.decode(Branch, keyset.cursor_encode(["商城县·第一", 7])) == ("商城县·第一", 7)
+
+
+def test_rows_read_as_named_tuples_page_like_model_instances():
+    county = RegionFactory(parent=RegionFactory(city=True))
+    for i in range(7):
+        BranchFactory(county=county, name=f"支部{i % 2}")
+    branches = Branch.objects.filter(county=county)
+    by_name = keyset.Keyset("name", "pk")
+    models = keyset.keyset_page(branches, by_name, size=3, rows_by_pk=True, count_cap=10)
+    tuples = keyset.keyset_page(
+        branches, by_name, size=3, rows_by_pk=True, count_cap=10, load=lambda qs: qs.values_list("pk", "name")
+    )
+    assert [b.pk for b in models] == [row[0] for row in tuples] and tuples.total == 7
+    later = keyset.keyset_page(
+        branches, by_name, size=3, rows_by_pk=True, after=tuples.next_cursor, load=lambda qs: qs.values("pk")
+    )
+    assert [row["pk"] for row in later] == [
+        b.pk for b in keyset.keyset_page(branches, by_name, size=3, after=models.next_cursor)
+    ]

@@ -22,8 +22,8 @@ from tests.factories import (
     UserFactory,
 )
 
+from .roster_support import roster_regions, row  # noqa: F401
 from .test_roster_services import existing, run
-from .test_roster_support import row, world  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -104,14 +104,14 @@ def test_refresh_repairs_flags_written_around_it(city):
     assert flags() == truth()
 
 
-def test_roster_import_flags_and_unflags_as_its_yes_and_no(world):  # noqa: F811
-    branch = existing("C0001", county=world.shangcheng)
+def test_roster_import_flags_and_unflags_as_its_yes_and_no(roster_regions):  # noqa: F811
+    branch = existing("C0001", county=roster_regions.shangcheng)
     assert not Branch.objects.get(pk=branch.pk).optimised
-    run([row("C0001", optimised="是"), row("C0002", optimised="是")], world.staff_county)
+    run([row("C0001", optimised="是"), row("C0002", optimised="是")], roster_regions.staff_county)
     assert (
         flags() == truth() and Branch.objects.get(code="C0001").optimised and Branch.objects.get(code="C0002").optimised
     )
-    run([row("C0001", optimised="否")], world.staff_county)
+    run([row("C0001", optimised="否")], roster_regions.staff_county)
     assert flags() == truth() and not Branch.objects.get(code="C0001").optimised
 
 

@@ -16,68 +16,83 @@ from pairing.services import pairings as services
 from tests.factories import UserFactory
 from tests.uploads import pdf_bytes
 
-from .test_pairing_fixtures import make_world, partner, staff
+from .pairing_fixtures import make_world, partner, staff
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world():
+def county_branches():
     return make_world()
 
 
 @pytest.fixture
-def user(world):
-    return staff(world.county)
+def user(county_branches):
+    return staff(county_branches.county)
 
 
-def test_staff_pair_two_branches_by_hand(world, user):
-    pairing = services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=user)
+def test_staff_pair_two_branches_by_hand(county_branches, user):
+    pairing = services.pairing_create(
+        helper=county_branches.helpers[0], partner=county_branches.partners[0], acting_user=user
+    )
     assert pairing.slot == 1 and pairing.is_active and pairing.created_by == user
     assert pairing.history.get().history_user == user
 
 
-def test_a_partner_cannot_have_two_active_pairings(world, user):
-    services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=user)
+def test_a_partner_cannot_have_two_active_pairings(county_branches, user):
+    services.pairing_create(helper=county_branches.helpers[0], partner=county_branches.partners[0], acting_user=user)
     with pytest.raises(ValidationError) as exc:
-        services.pairing_create(helper=world.helpers[1], partner=world.partners[0], acting_user=user)
+        services.pairing_create(
+            helper=county_branches.helpers[1], partner=county_branches.partners[0], acting_user=user
+        )
     assert "已与" in exc.value.message_dict["partner"][0]
 
 
-def test_a_second_partner_needs_staff_to_allow_it(world, user):
-    services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=user)
+def test_a_second_partner_needs_staff_to_allow_it(county_branches, user):
+    services.pairing_create(helper=county_branches.helpers[0], partner=county_branches.partners[0], acting_user=user)
     with pytest.raises(ValidationError, match="允许一帮二"):
-        services.pairing_create(helper=world.helpers[0], partner=world.partners[1], acting_user=user)
+        services.pairing_create(
+            helper=county_branches.helpers[0], partner=county_branches.partners[1], acting_user=user
+        )
     second = services.pairing_create(
-        helper=world.helpers[0], partner=world.partners[1], acting_user=user, allow_second=True
+        helper=county_branches.helpers[0], partner=county_branches.partners[1], acting_user=user, allow_second=True
     )
     assert second.slot == 2 and second.double_approved_by == user
-    third = partner(world.county)
+    third = partner(county_branches.county)
     with pytest.raises(ValidationError, match="已经一帮二"):
-        services.pairing_create(helper=world.helpers[0], partner=third, acting_user=user, allow_second=True)
+        services.pairing_create(helper=county_branches.helpers[0], partner=third, acting_user=user, allow_second=True)
 
 
-def test_the_sides_must_be_helper_and_partner(world, user):
+def test_the_sides_must_be_helper_and_partner(county_branches, user):
     with pytest.raises(ValidationError):
-        services.pairing_create(helper=world.partners[0], partner=world.partners[1], acting_user=user)
+        services.pairing_create(
+            helper=county_branches.partners[0], partner=county_branches.partners[1], acting_user=user
+        )
     with pytest.raises(ValidationError):
-        services.pairing_create(helper=world.helpers[0], partner=world.helpers[1], acting_user=user)
+        services.pairing_create(helper=county_branches.helpers[0], partner=county_branches.helpers[1], acting_user=user)
 
 
-def test_staff_cannot_pair_branches_outside_their_county(world, user):
-    foreign = partner(world.other_county)
+def test_staff_cannot_pair_branches_outside_their_county(county_branches, user):
+    foreign = partner(county_branches.other_county)
     with pytest.raises(ValidationError, match="管辖范围"):
-        services.pairing_create(helper=world.helpers[0], partner=foreign, acting_user=user)
+        services.pairing_create(helper=county_branches.helpers[0], partner=foreign, acting_user=user)
 
 
-def test_leaders_and_secretaries_cannot_change_pairings(world):
-    for reader in (UserFactory.leader(region=world.county), UserFactory.secretary(branch=world.helpers[0])):
+def test_leaders_and_secretaries_cannot_change_pairings(county_branches):
+    for reader in (
+        UserFactory.leader(region=county_branches.county),
+        UserFactory.secretary(branch=county_branches.helpers[0]),
+    ):
         with pytest.raises(PermissionDenied):
-            services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=reader)
+            services.pairing_create(
+                helper=county_branches.helpers[0], partner=county_branches.partners[0], acting_user=reader
+            )
 
 
-def test_dissolve_keeps_the_reason_and_before_after_in_history(world, user):
-    pairing = services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=user)
+def test_dissolve_keeps_the_reason_and_before_after_in_history(county_branches, user):
+    pairing = services.pairing_create(
+        helper=county_branches.helpers[0], partner=county_branches.partners[0], acting_user=user
+    )
     with pytest.raises(ValidationError):
         services.pairing_dissolve(pairing=pairing, acting_user=user, reason="  ")
     services.pairing_dissolve(pairing=pairing, acting_user=user, reason="单位撤并")
@@ -91,28 +106,38 @@ def test_dissolve_keeps_the_reason_and_before_after_in_history(world, user):
         services.pairing_dissolve(pairing=pairing, acting_user=user, reason="again")
 
 
-def test_repair_gives_the_partner_a_new_helper_and_records_both(world, user):
-    old = services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=user)
-    new = services.pairing_repair(pairing=old, helper=world.helpers[1], acting_user=user, reason="书记调整")
+def test_repair_gives_the_partner_a_new_helper_and_records_both(county_branches, user):
+    old = services.pairing_create(
+        helper=county_branches.helpers[0], partner=county_branches.partners[0], acting_user=user
+    )
+    new = services.pairing_repair(pairing=old, helper=county_branches.helpers[1], acting_user=user, reason="书记调整")
     old.refresh_from_db()
     assert old.status == PairingStatus.DISSOLVED and old.dissolve_reason == "书记调整"
-    assert new.helper == world.helpers[1] and new.partner == world.partners[0] and new.is_active
+    assert new.helper == county_branches.helpers[1] and new.partner == county_branches.partners[0] and new.is_active
     assert new.history.get().history_change_reason == "书记调整"
 
 
-def test_swap_partners_between_two_pairings(world, user):
-    first = services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=user)
-    second = services.pairing_create(helper=world.helpers[1], partner=world.partners[1], acting_user=user)
+def test_swap_partners_between_two_pairings(county_branches, user):
+    first = services.pairing_create(
+        helper=county_branches.helpers[0], partner=county_branches.partners[0], acting_user=user
+    )
+    second = services.pairing_create(
+        helper=county_branches.helpers[1], partner=county_branches.partners[1], acting_user=user
+    )
     a, b = services.pairing_swap(first=first, second=second, acting_user=user, reason="就近结对")
-    assert (a.helper, a.partner) == (world.helpers[0], world.partners[1])
-    assert (b.helper, b.partner) == (world.helpers[1], world.partners[0])
+    assert (a.helper, a.partner) == (county_branches.helpers[0], county_branches.partners[1])
+    assert (b.helper, b.partner) == (county_branches.helpers[1], county_branches.partners[0])
     assert Pairing.objects.filter(status=PairingStatus.ACTIVE).count() == 2
     assert Pairing.objects.filter(status=PairingStatus.DISSOLVED, dissolve_reason="就近结对").count() == 2
 
 
-def test_swap_refuses_a_stale_pairing(world, user):
-    first = services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=user)
-    second = services.pairing_create(helper=world.helpers[1], partner=world.partners[1], acting_user=user)
+def test_swap_refuses_a_stale_pairing(county_branches, user):
+    first = services.pairing_create(
+        helper=county_branches.helpers[0], partner=county_branches.partners[0], acting_user=user
+    )
+    second = services.pairing_create(
+        helper=county_branches.helpers[1], partner=county_branches.partners[1], acting_user=user
+    )
     stale = Pairing.objects.get(pk=second.pk)
     services.pairing_dissolve(pairing=second, acting_user=user, reason="撤销")
     with pytest.raises(ValidationError, match="刷新"):
@@ -120,35 +145,45 @@ def test_swap_refuses_a_stale_pairing(world, user):
     assert Pairing.objects.get(pk=first.pk).is_active
 
 
-def test_dissolving_the_first_pairing_of_a_double_makes_the_second_one_to_one(world, user):
-    first = services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=user)
+def test_dissolving_the_first_pairing_of_a_double_makes_the_second_one_to_one(county_branches, user):
+    first = services.pairing_create(
+        helper=county_branches.helpers[0], partner=county_branches.partners[0], acting_user=user
+    )
     second = services.pairing_create(
-        helper=world.helpers[0], partner=world.partners[1], acting_user=user, allow_second=True
+        helper=county_branches.helpers[0], partner=county_branches.partners[1], acting_user=user, allow_second=True
     )
     services.pairing_dissolve(pairing=first, acting_user=user, reason="调整")
     second.refresh_from_db()
     assert second.slot == 1 and not second.is_double
 
 
-def test_the_database_rejects_a_second_active_pairing_of_a_partner(world):
+def test_the_database_rejects_a_second_active_pairing_of_a_partner(county_branches):
     from tests.factories import PairingFactory
 
-    existing = PairingFactory(helper=world.helpers[0], partner=world.partners[0])
+    existing = PairingFactory(helper=county_branches.helpers[0], partner=county_branches.partners[0])
     with pytest.raises(IntegrityError), transaction.atomic():
-        PairingFactory(helper=world.helpers[1], partner=world.partners[0], campaign=existing.campaign)
+        PairingFactory(
+            helper=county_branches.helpers[1], partner=county_branches.partners[0], campaign=existing.campaign
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
-        PairingFactory(helper=world.helpers[0], partner=world.partners[1], campaign=existing.campaign)
+        PairingFactory(
+            helper=county_branches.helpers[0], partner=county_branches.partners[1], campaign=existing.campaign
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
-        PairingFactory(helper=world.helpers[0], partner=world.partners[1], campaign=existing.campaign, slot=3)
+        PairingFactory(
+            helper=county_branches.helpers[0], partner=county_branches.partners[1], campaign=existing.campaign, slot=3
+        )
 
 
-def test_a_race_lost_at_the_database_becomes_a_clear_message(world, user, monkeypatch):
+def test_a_race_lost_at_the_database_becomes_a_clear_message(county_branches, user, monkeypatch):
     """Another request paired the partner after this one's checks: the constraint stops it."""
-    services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=user)
+    services.pairing_create(helper=county_branches.helpers[0], partner=county_branches.partners[0], acting_user=user)
     monkeypatch.setattr(services, "partner_current_pairing", lambda **kwargs: None)
     with pytest.raises(ValidationError, match="刷新页面后重试"):
-        services.pairing_create(helper=world.helpers[1], partner=world.partners[0], acting_user=user)
-    assert Pairing.objects.filter(partner=world.partners[0]).count() == 1
+        services.pairing_create(
+            helper=county_branches.helpers[1], partner=county_branches.partners[0], acting_user=user
+        )
+    assert Pairing.objects.filter(partner=county_branches.partners[0]).count() == 1
 
 
 def _png(size=(40, 30)) -> bytes:
@@ -157,8 +192,10 @@ def _png(size=(40, 30)) -> bytes:
     return buffer.getvalue()
 
 
-def test_agreement_upload_accepts_pdf_and_images(world, user, settings, django_capture_on_commit_callbacks):
-    pairing = services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=user)
+def test_agreement_upload_accepts_pdf_and_images(county_branches, user, settings, django_capture_on_commit_callbacks):
+    pairing = services.pairing_create(
+        helper=county_branches.helpers[0], partner=county_branches.partners[0], acting_user=user
+    )
     services.pairing_agreement_upload(
         pairing=pairing, acting_user=user, upload=SimpleUploadedFile("a.pdf", pdf_bytes(), "application/pdf")
     )
@@ -177,8 +214,10 @@ def test_agreement_upload_accepts_pdf_and_images(world, user, settings, django_c
     "content",
     [b"not an image at all", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, b"GIF89a" + b"\x00" * 50],
 )
-def test_agreement_upload_rejects_other_files_and_stores_nothing(world, user, settings, content):
-    pairing = services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=user)
+def test_agreement_upload_rejects_other_files_and_stores_nothing(county_branches, user, settings, content):
+    pairing = services.pairing_create(
+        helper=county_branches.helpers[0], partner=county_branches.partners[0], acting_user=user
+    )
     with pytest.raises(ValidationError, match="PDF"):
         services.pairing_agreement_upload(
             pairing=pairing, acting_user=user, upload=SimpleUploadedFile("x.png", content, "image/png")
@@ -188,16 +227,20 @@ def test_agreement_upload_rejects_other_files_and_stores_nothing(world, user, se
     assert not pairing.agreement
 
 
-def test_agreement_upload_rejects_files_over_10_mb(world, user, settings):
-    pairing = services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=user)
+def test_agreement_upload_rejects_files_over_10_mb(county_branches, user, settings):
+    pairing = services.pairing_create(
+        helper=county_branches.helpers[0], partner=county_branches.partners[0], acting_user=user
+    )
     big = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024), "application/pdf")
     with pytest.raises(ValidationError, match="10 MB"):
         services.pairing_agreement_upload(pairing=pairing, acting_user=user, upload=big)
     assert not [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
 
 
-def test_people_update_records_liaison_officers(world, user):
-    pairing = services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=user)
+def test_people_update_records_liaison_officers(county_branches, user):
+    pairing = services.pairing_create(
+        helper=county_branches.helpers[0], partner=county_branches.partners[0], acting_user=user
+    )
     services.pairing_people_update(
         pairing=pairing, acting_user=user, data={"liaison_officers": "刘联络", "part_time_secretary": "王兼职"}
     )

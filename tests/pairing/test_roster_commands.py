@@ -15,7 +15,7 @@ from django.db import connection
 from pairing.models import Branch
 from tests.factories import BranchFactory, RegionFactory
 
-from .test_roster_support import roster_bytes, row, world  # noqa: F401
+from .roster_support import roster_bytes, roster_regions, row  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def run(*args) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
-def test_import_prints_counts_and_reimport_is_unchanged(world, tmp_path):  # noqa: F811
+def test_import_prints_counts_and_reimport_is_unchanged(roster_regions, tmp_path):  # noqa: F811
     path = write(tmp_path, [row("C0001"), row("C0002", grade="好", optimised="是")])
 
     assert run(path) == ("created 2, updated 0, unchanged 0\n", "")
@@ -40,14 +40,14 @@ def test_import_prints_counts_and_reimport_is_unchanged(world, tmp_path):  # noq
     assert Branch.history.filter(history_user__isnull=True).count() == 2
 
 
-def test_dry_run_writes_nothing(world, tmp_path):  # noqa: F811
+def test_dry_run_writes_nothing(roster_regions, tmp_path):  # noqa: F811
     path = write(tmp_path, [row("C0001")])
 
     assert run(path, "--dry-run")[0] == "created 1, updated 0, unchanged 0\n"
     assert not Branch.objects.exists()
 
 
-def test_errors_print_row_and_column_and_write_nothing(world, tmp_path):  # noqa: F811
+def test_errors_print_row_and_column_and_write_nothing(roster_regions, tmp_path):  # noqa: F811
     path = write(tmp_path, [row("C0001"), row("C0002", members="abc"), row("C0001")], title="商城县支部名册")
     err = StringIO()
 
@@ -62,7 +62,7 @@ def test_errors_print_row_and_column_and_write_nothing(world, tmp_path):  # noqa
     assert not Branch.objects.exists()
 
 
-def test_file_errors_are_reported(world, tmp_path):  # noqa: F811
+def test_file_errors_are_reported(roster_regions, tmp_path):  # noqa: F811
     path = tmp_path / "notes.xlsx"
     path.write_text("not a workbook")
     err = StringIO()
@@ -73,7 +73,7 @@ def test_file_errors_are_reported(world, tmp_path):  # noqa: F811
     assert err.getvalue().startswith("file: 该文件不是 Excel 工作簿")
 
 
-def test_several_cities_need_the_city_option(world, tmp_path):  # noqa: F811
+def test_several_cities_need_the_city_option(roster_regions, tmp_path):  # noqa: F811
     RegionFactory(city=True, name="南阳市")
     path = write(tmp_path, [row("C0001")])
 
@@ -82,9 +82,9 @@ def test_several_cities_need_the_city_option(world, tmp_path):  # noqa: F811
     assert run(path, "--city", "信阳市")[0] == "created 1, updated 0, unchanged 0\n"
 
 
-def test_export_then_import_is_unchanged(world, tmp_path):  # noqa: F811
-    BranchFactory(code="C0001", county=world.shangcheng, name="=1+1")
-    BranchFactory(code="S0001", city=world.city)
+def test_export_then_import_is_unchanged(roster_regions, tmp_path):  # noqa: F811
+    BranchFactory(code="C0001", county=roster_regions.shangcheng, name="=1+1")
+    BranchFactory(code="S0001", city=roster_regions.city)
     output = tmp_path / "export.xlsx"
     out = StringIO()
 

@@ -15,7 +15,7 @@ from pairing.roster.columns import HEADERS
 from pairing.roster.imports import RosterFileError, RosterRow, open_roster
 from pairing.services.roster import roster_import
 
-from .test_roster_support import roster_bytes, row, world  # noqa: F401
+from .roster_support import roster_bytes, roster_regions, row  # noqa: F401
 
 SAMPLE = "/work/shared/data/branch_roster_sample.xlsx"
 
@@ -249,10 +249,10 @@ def test_a_real_over_limit_file_is_refused():
     ],
     ids=["not-xlsx", "missing-columns", "enormous"],
 )
-def test_a_refused_file_writes_nothing(world, make):  # noqa: F811
+def test_a_refused_file_writes_nothing(roster_regions, make):  # noqa: F811
     before = (Branch.objects.count(), Region.objects.count(), Unit.objects.count())
 
-    result = roster_import(fileobj=make(), acting_user=world.staff_city, commit=True)
+    result = roster_import(fileobj=make(), acting_user=roster_regions.staff_city, commit=True)
 
     assert result.errors and not result.committed
     assert (Branch.objects.count(), Region.objects.count(), Unit.objects.count()) == before

@@ -12,7 +12,7 @@ from pairing.tasks import import_roster
 from pairing.views.roster import SESSION_KEY
 from tests.factories import BranchFactory, UserFactory
 
-from .test_roster_support import row, world  # noqa: F401
+from .roster_support import roster_regions, row  # noqa: F401
 from .test_roster_views import CONFIRM, UPLOAD, login, stored_uploads, upload
 
 pytestmark = pytest.mark.django_db
@@ -33,18 +33,20 @@ def confirm(client, capture, *, execute=True):
 
 def test_the_run_imports_in_a_task_and_the_page_shows_the_counts(
     client,
-    world,  # noqa: F811
+    roster_regions,  # noqa: F811
     django_capture_on_commit_callbacks,
 ):
-    login(client, world.staff_county)
+    login(client, roster_regions.staff_county)
     upload(client, [row("C0001"), row("C0002", township="新集镇")])
 
     run = confirm(client, django_capture_on_commit_callbacks)
 
     assert (run.status, run.created_count, run.updated_count, run.unchanged_count) == ("done", 2, 0, 0)
     assert (run.progress, run.total, run.percent, run.upload) == (2, 2, 100, "")
-    assert run.region == world.shangcheng and run.requested_by == world.staff_county and run.finished_at
-    assert {h.history_user for h in Branch.history.all()} == {world.staff_county}
+    assert (
+        run.region == roster_regions.shangcheng and run.requested_by == roster_regions.staff_county and run.finished_at
+    )
+    assert {h.history_user for h in Branch.history.all()} == {roster_regions.staff_county}
     assert stored_uploads() == []
     html = client.get(detail(run)).content.decode()
     assert "名册已导入：新建 2 个，更新 0 个，未变 0 个。" in html and "已完成" in html
@@ -55,11 +57,11 @@ def test_the_run_imports_in_a_task_and_the_page_shows_the_counts(
 
 def test_a_queued_run_keeps_its_upload_and_its_page_refreshes(
     client,
-    world,  # noqa: F811
+    roster_regions,  # noqa: F811
     django_capture_on_commit_callbacks,
     monkeypatch,
 ):
-    login(client, world.staff_county)
+    login(client, roster_regions.staff_county)
     upload(client, [row("C0001")])
 
     run = confirm(client, django_capture_on_commit_callbacks, execute=False)
@@ -77,7 +79,7 @@ def test_a_queued_run_keeps_its_upload_and_its_page_refreshes(
 
 def test_a_failing_import_leaves_nothing_written_and_says_so(
     client,
-    world,  # noqa: F811
+    roster_regions,  # noqa: F811
     django_capture_on_commit_callbacks,
     monkeypatch,
 ):
@@ -86,7 +88,7 @@ def test_a_failing_import_leaves_nothing_written_and_says_so(
 
     # Branches, the new township and grades are written before the optimisation records fail.
     monkeypatch.setattr(commit, "_write_optimisations", fail)
-    login(client, world.staff_county)
+    login(client, roster_regions.staff_county)
     upload(client, [row("C0001", township="新集镇", grade="好"), row("C0002")])
     regions = Region.objects.count()
 
@@ -101,7 +103,7 @@ def test_a_failing_import_leaves_nothing_written_and_says_so(
 
 def test_an_unreachable_queue_fails_the_run_at_once(
     client,
-    world,  # noqa: F811
+    roster_regions,  # noqa: F811
     django_capture_on_commit_callbacks,
     monkeypatch,
 ):
@@ -109,7 +111,7 @@ def test_an_unreachable_queue_fails_the_run_at_once(
         raise OperationalError("connection refused")
 
     monkeypatch.setattr(import_roster, "apply_async", broker_down)
-    login(client, world.staff_county)
+    login(client, roster_regions.staff_county)
     upload(client, [row("C0001")])
 
     run = confirm(client, django_capture_on_commit_callbacks)
@@ -120,10 +122,10 @@ def test_an_unreachable_queue_fails_the_run_at_once(
 
 def test_a_redelivered_task_does_not_import_twice_and_an_interrupted_one_runs_again(
     client,
-    world,  # noqa: F811
+    roster_regions,  # noqa: F811
     django_capture_on_commit_callbacks,
 ):
-    login(client, world.staff_county)
+    login(client, roster_regions.staff_county)
     upload(client, [row("C0001")])
     run = confirm(client, django_capture_on_commit_callbacks, execute=False)
     RosterImport.objects.filter(pk=run.pk).update(status="running", progress=1)  # a worker lost mid-way
@@ -136,31 +138,31 @@ def test_a_redelivered_task_does_not_import_twice_and_an_interrupted_one_runs_ag
 
 def test_it_rejects_outsider_following_someone_elses_run(
     client,
-    world,  # noqa: F811
+    roster_regions,  # noqa: F811
     django_capture_on_commit_callbacks,
 ):
-    login(client, world.staff_county)
+    login(client, roster_regions.staff_county)
     upload(client, [row("C0001")])
     run = confirm(client, django_capture_on_commit_callbacks)
-    colleague = UserFactory.staff(region=world.shangcheng)
-    other_county = UserFactory.staff(region=world.pingqiao)
-    secretary = UserFactory.secretary(branch=BranchFactory(county=world.shangcheng))
+    colleague = UserFactory.staff(region=roster_regions.shangcheng)
+    other_county = UserFactory.staff(region=roster_regions.pingqiao)
+    secretary = UserFactory.secretary(branch=BranchFactory(county=roster_regions.shangcheng))
 
     assert login(client, other_county).get(detail(run)).status_code == 404
     assert login(client, other_county).get(detail(run), HTTP_ACCEPT="application/json").status_code == 404
     assert detail(run) not in login(client, other_county).get(UPLOAD).content.decode()
     assert login(client, secretary).get(detail(run)).status_code == 403
-    assert login(client, world.leader).get(detail(run)).status_code == 403
+    assert login(client, roster_regions.leader).get(detail(run)).status_code == 403
     assert login(client, colleague).get(detail(run)).status_code == 200
-    assert login(client, world.staff_city).get(detail(run)).status_code == 200
+    assert login(client, roster_regions.staff_city).get(detail(run)).status_code == 200
 
 
 def test_a_run_whose_upload_is_gone_fails_with_a_clear_message(
     client,
-    world,  # noqa: F811
+    roster_regions,  # noqa: F811
     django_capture_on_commit_callbacks,
 ):
-    login(client, world.staff_county)
+    login(client, roster_regions.staff_county)
     upload(client, [row("C0001")])
     run = confirm(client, django_capture_on_commit_callbacks, execute=False)
     runs.roster_upload_discard(token=run.upload)
@@ -173,10 +175,10 @@ def test_a_run_whose_upload_is_gone_fails_with_a_clear_message(
 
 def test_cancelling_after_confirming_does_not_take_the_runs_upload(
     client,
-    world,  # noqa: F811
+    roster_regions,  # noqa: F811
     django_capture_on_commit_callbacks,
 ):
-    login(client, world.staff_county)
+    login(client, roster_regions.staff_county)
     upload(client, [row("C0001")])
     run = confirm(client, django_capture_on_commit_callbacks, execute=False)
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from pairing.models import Branch, RosterImport
 from tests.factories import PASSWORD, BranchFactory, PairingFactory, PartnerBranchFactory, UserFactory
 
-from .test_roster_support import roster_bytes, row, world  # noqa: F401
+from .roster_support import roster_bytes, roster_regions, row  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +47,9 @@ def read_export(response) -> list[list]:
 
 
 @pytest.mark.parametrize("url", [TEMPLATE, UPLOAD])
-def test_it_rejects_roles_without_write_rights(client, world, url):  # noqa: F811
-    branch = BranchFactory(county=world.shangcheng)
-    for user in (world.leader, UserFactory.secretary(branch=branch), UserFactory.member(branch=branch)):
+def test_it_rejects_roles_without_write_rights(client, roster_regions, url):  # noqa: F811
+    branch = BranchFactory(county=roster_regions.shangcheng)
+    for user in (roster_regions.leader, UserFactory.secretary(branch=branch), UserFactory.member(branch=branch)):
         login(client, user)
         assert client.get(url).status_code == 403
     assert client.post(UPLOAD, {"file": roster_bytes([row("C0001")])}).status_code == 403
@@ -64,8 +64,8 @@ def test_it_sends_anonymous_users_to_login(client):
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_template_has_header_sample_row_and_dropdowns(client, world):  # noqa: F811
-    response = login(client, world.staff_county).get(TEMPLATE)
+def test_template_has_header_sample_row_and_dropdowns(client, roster_regions):  # noqa: F811
+    response = login(client, roster_regions.staff_county).get(TEMPLATE)
 
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
@@ -94,9 +94,11 @@ def test_template_has_header_sample_row_and_dropdowns(client, world):  # noqa: F
 # --- upload, preview, confirm ----------------------------------------------------------------------
 
 
-def test_county_staff_uploads_previews_and_confirms(client, world, django_capture_on_commit_callbacks):  # noqa: F811
-    existing = BranchFactory(code="C0001", county=world.shangcheng, name="旧名称", secretary_phone="13812345678")
-    login(client, world.staff_county)
+def test_county_staff_uploads_previews_and_confirms(client, roster_regions, django_capture_on_commit_callbacks):  # noqa: F811
+    existing = BranchFactory(
+        code="C0001", county=roster_regions.shangcheng, name="旧名称", secretary_phone="13812345678"
+    )
+    login(client, roster_regions.staff_county)
 
     preview = upload(client, [row("C0001", name="新名称"), row("C0002", township="新集镇")], title="标题")
 
@@ -123,8 +125,8 @@ def test_county_staff_uploads_previews_and_confirms(client, world, django_captur
     assert client.post(CONFIRM, {"token": token})["Location"] == UPLOAD, "a token works once"
 
 
-def test_cancel_deletes_the_upload_and_imports_nothing(client, world):  # noqa: F811
-    login(client, world.staff_county)
+def test_cancel_deletes_the_upload_and_imports_nothing(client, roster_regions):  # noqa: F811
+    login(client, roster_regions.staff_county)
     token = upload(client, [row("C0001")]).context["token"]
 
     response = client.post(CANCEL, {"token": token})
@@ -133,8 +135,8 @@ def test_cancel_deletes_the_upload_and_imports_nothing(client, world):  # noqa: 
     assert stored_uploads() == [] and not Branch.objects.exists()
 
 
-def test_rows_with_errors_are_listed_and_nothing_is_kept(client, world):  # noqa: F811
-    login(client, world.staff_county)
+def test_rows_with_errors_are_listed_and_nothing_is_kept(client, roster_regions):  # noqa: F811
+    login(client, roster_regions.staff_county)
 
     response = upload(client, [row("C0001"), row("P0001", county="平桥区"), row("C0003", members="-1")])
 
@@ -155,8 +157,8 @@ def test_rows_with_errors_are_listed_and_nothing_is_kept(client, world):  # noqa
         (lambda: roster_bytes([], headers=["支部编码", "支部名称"]), "缺少必需的列"),
     ],
 )
-def test_bad_files_get_a_clear_message_and_leave_nothing(client, world, make, message):  # noqa: F811
-    login(client, world.staff_county)
+def test_bad_files_get_a_clear_message_and_leave_nothing(client, roster_regions, make, message):  # noqa: F811
+    login(client, roster_regions.staff_county)
     fileobj = make()
     fileobj.name = "roster.xlsx"
 
@@ -166,8 +168,8 @@ def test_bad_files_get_a_clear_message_and_leave_nothing(client, world, make, me
     assert stored_uploads() == [] and not Branch.objects.exists()
 
 
-def test_wrong_extension_is_refused_next_to_the_field(client, world):  # noqa: F811
-    login(client, world.staff_county)
+def test_wrong_extension_is_refused_next_to_the_field(client, roster_regions):  # noqa: F811
+    login(client, roster_regions.staff_county)
     fileobj = roster_bytes([row("C0001")])
     fileobj.name = "roster.xls"
 
@@ -176,8 +178,8 @@ def test_wrong_extension_is_refused_next_to_the_field(client, world):  # noqa: F
     assert "请上传 .xlsx 格式" in response.content.decode() and stored_uploads() == []
 
 
-def test_an_oversized_upload_is_refused_and_not_kept(client, world):  # noqa: F811
-    login(client, world.staff_county)
+def test_an_oversized_upload_is_refused_and_not_kept(client, roster_regions):  # noqa: F811
+    login(client, roster_regions.staff_county)
     big = io.BytesIO(b"PK" + b"\0" * (11 * 1024 * 1024))
     big.name = "roster.xlsx"
 
@@ -187,10 +189,10 @@ def test_an_oversized_upload_is_refused_and_not_kept(client, world):  # noqa: F8
     assert stored_uploads() == [] and not Branch.objects.exists()
 
 
-def test_it_rejects_outsider_confirming_someone_elses_upload(client, world):  # noqa: F811
-    login(client, world.staff_county)
+def test_it_rejects_outsider_confirming_someone_elses_upload(client, roster_regions):  # noqa: F811
+    login(client, roster_regions.staff_county)
     token = upload(client, [row("C0001")]).context["token"]
-    other = UserFactory.staff(region=world.shangcheng)
+    other = UserFactory.staff(region=roster_regions.shangcheng)
     login(client, other)
 
     response = client.post(CONFIRM, {"token": token})
@@ -199,10 +201,10 @@ def test_it_rejects_outsider_confirming_someone_elses_upload(client, world):  # 
     assert not Branch.objects.exists()
 
 
-def test_confirm_validates_again(client, world, django_capture_on_commit_callbacks):  # noqa: F811
-    login(client, world.staff_county)
+def test_confirm_validates_again(client, roster_regions, django_capture_on_commit_callbacks):  # noqa: F811
+    login(client, roster_regions.staff_county)
     token = upload(client, [row("P0001")]).context["token"]
-    BranchFactory(code="P0001", county=world.pingqiao)  # meanwhile another county registered the code
+    BranchFactory(code="P0001", county=roster_regions.pingqiao)  # meanwhile another county registered the code
 
     with django_capture_on_commit_callbacks(execute=True):
         confirmed = client.post(CONFIRM, {"token": token})
@@ -212,14 +214,14 @@ def test_confirm_validates_again(client, world, django_capture_on_commit_callbac
     assert response.status_code == 200 and response.context["run"].status == RosterImport.Status.FAILED
     assert "数据在预览后发生了变化，未导入任何数据。" in html
     assert "该支部编码已被您管辖范围以外的支部使用。" in html
-    assert Branch.objects.get(code="P0001").county == world.pingqiao
+    assert Branch.objects.get(code="P0001").county == roster_regions.pingqiao
     assert stored_uploads() == []
 
 
-def test_expired_uploads_are_purged(client, world, monkeypatch):  # noqa: F811
+def test_expired_uploads_are_purged(client, roster_regions, monkeypatch):  # noqa: F811
     from pairing.services.roster import runs
 
-    login(client, world.staff_county)
+    login(client, roster_regions.staff_county)
     token = upload(client, [row("C0001")]).context["token"]
     monkeypatch.setattr(runs, "UPLOAD_TTL", runs.UPLOAD_TTL * 0 - runs.UPLOAD_TTL)
 
@@ -231,11 +233,11 @@ def test_expired_uploads_are_purged(client, world, monkeypatch):  # noqa: F811
 # --- export ------------------------------------------------------------------------------------------
 
 
-def test_export_uses_the_list_filters_and_the_scope(client, world):  # noqa: F811
-    BranchFactory(code="C0001", county=world.shangcheng, secretary_phone="13812345678")
-    PartnerBranchFactory(code="C0002", county=world.shangcheng)
-    BranchFactory(code="P0001", county=world.pingqiao)
-    login(client, world.staff_county)
+def test_export_uses_the_list_filters_and_the_scope(client, roster_regions):  # noqa: F811
+    BranchFactory(code="C0001", county=roster_regions.shangcheng, secretary_phone="13812345678")
+    PartnerBranchFactory(code="C0002", county=roster_regions.shangcheng)
+    BranchFactory(code="P0001", county=roster_regions.pingqiao)
+    login(client, roster_regions.staff_county)
 
     everything = read_export(client.get(EXPORT))
     villages = read_export(client.get(EXPORT, {"kind": "village"}))
@@ -245,9 +247,11 @@ def test_export_uses_the_list_filters_and_the_scope(client, world):  # noqa: F81
     assert everything[1][8] == "13812345678"
 
 
-def test_export_for_a_secretary_holds_only_their_branches_with_masked_phones(client, world):  # noqa: F811
-    pairing = PairingFactory(partner=PartnerBranchFactory(county=world.shangcheng, secretary_phone="13912345678"))
-    BranchFactory(code="C0009", county=world.shangcheng)
+def test_export_for_a_secretary_holds_only_their_branches_with_masked_phones(client, roster_regions):  # noqa: F811
+    pairing = PairingFactory(
+        partner=PartnerBranchFactory(county=roster_regions.shangcheng, secretary_phone="13912345678")
+    )
+    BranchFactory(code="C0009", county=roster_regions.shangcheng)
     secretary = UserFactory.secretary(branch=pairing.helper)
 
     rows = read_export(login(client, secretary).get(EXPORT))
@@ -256,22 +260,24 @@ def test_export_for_a_secretary_holds_only_their_branches_with_masked_phones(cli
     assert "139****5678" in [r[8] for r in rows]
 
 
-def test_export_query_count_does_not_grow_with_rows(client, world, django_assert_max_num_queries):  # noqa: F811
-    login(client, world.staff_city)
+def test_export_query_count_does_not_grow_with_rows(client, roster_regions, django_assert_max_num_queries):  # noqa: F811
+    login(client, roster_regions.staff_city)
     for i in range(10):
-        BranchFactory(code=f"C{i:04d}", county=world.shangcheng)
+        BranchFactory(code=f"C{i:04d}", county=roster_regions.shangcheng)
     with django_assert_max_num_queries(12) as few:
         read_export(client.get(EXPORT))
     for i in range(10, 120):
-        PartnerBranchFactory(code=f"C{i:04d}", county=world.shangcheng)
+        PartnerBranchFactory(code=f"C{i:04d}", county=roster_regions.shangcheng)
     with django_assert_max_num_queries(len(few)):
         rows = read_export(client.get(EXPORT))
     assert len(rows) == 121
 
 
-def test_list_page_shows_roster_buttons_by_role(client, world):  # noqa: F811
-    staff_html = login(client, world.staff_county).get(reverse("pairing:branch_list"), {"kind": "organ"}).content
-    leader_html = login(client, world.leader).get(reverse("pairing:branch_list")).content.decode()
+def test_list_page_shows_roster_buttons_by_role(client, roster_regions):  # noqa: F811
+    staff_html = (
+        login(client, roster_regions.staff_county).get(reverse("pairing:branch_list"), {"kind": "organ"}).content
+    )
+    leader_html = login(client, roster_regions.leader).get(reverse("pairing:branch_list")).content.decode()
 
     assert b"roster-upload" in staff_html and b"roster-template" in staff_html
     assert f"{EXPORT}?kind=organ".encode() in staff_html

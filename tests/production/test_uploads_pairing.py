@@ -13,7 +13,7 @@ from pairing.roster.imports import MAX_UPLOAD_BYTES
 from pairing.services import pairings as services
 from tests import uploads as hostile
 from tests.factories import PASSWORD
-from tests.pairing.test_pairing_fixtures import make_world, staff
+from tests.pairing.pairing_fixtures import make_world, staff
 from twinning.files import MAX_FILE_BYTES
 
 from .helpers import exe, oversized, stored
@@ -24,13 +24,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
-def world():
+def county_branches():
     return make_world()
 
 
 @pytest.fixture
-def owner(world, client):
-    user = staff(world.county)
+def owner(county_branches, client):
+    user = staff(county_branches.county)
     assert client.login(username=user.username, password=PASSWORD)
     return user
 
@@ -62,8 +62,10 @@ def test_roster_of_the_wrong_type_is_refused_and_nothing_is_kept(client, owner, 
 
 
 @pytest.fixture
-def pairing(world, owner):
-    return services.pairing_create(helper=world.helpers[0], partner=world.partners[0], acting_user=owner)
+def pairing(county_branches, owner):
+    return services.pairing_create(
+        helper=county_branches.helpers[0], partner=county_branches.partners[0], acting_user=owner
+    )
 
 
 def test_agreement_over_the_limit_is_refused_and_nothing_is_kept(client, pairing, settings):

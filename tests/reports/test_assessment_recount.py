@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from activities.choices import TaskProgress, ThemeDayStatus
 from activities.models import KeyTask, KeyTaskList, KeyTaskReport, ThemeDay
-from activities.selectors import _month_end
+from activities.selectors import month_end
 from pairing import scope
 from pairing.choices import HELPER_KINDS, RegionLevel
 from pairing.models import Branch, Pairing, Region, Unit
@@ -56,7 +56,7 @@ def _recount(region, quarter):
             continue
         row = dict.fromkeys(FIGURE_KEYS, 0)
         for month in months:
-            last = min(_month_end(month), as_of)
+            last = min(month_end(month), as_of)
             if not (pairing.started_on <= last and (pairing.dissolved_on is None or pairing.dissolved_on >= month)):
                 continue
             statuses = set(

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world():
+def snapshots():
     city = RegionFactory(city=True, name="信阳市")
     shangcheng = RegionFactory(parent=city, name="商城县")
     gushi = RegionFactory(parent=city, name="固始县")
@@ -30,8 +30,8 @@ def login(client, user):
     assert client.login(username=user.username, password=PASSWORD)
 
 
-def test_city_leader_sees_every_county_with_as_of(client, world):
-    login(client, UserFactory.leader(region=world["city"]))
+def test_city_leader_sees_every_county_with_as_of(client, snapshots):
+    login(client, UserFactory.leader(region=snapshots["city"]))
     response = client.get(reverse("reports:dashboard"))
     content = response.content.decode()
     assert response.status_code == 200
@@ -40,51 +40,51 @@ def test_city_leader_sees_every_county_with_as_of(client, world):
     assert "50.00%" in content  # one of two partners paired
 
 
-def test_county_leader_sees_only_their_county_and_cannot_drill_out(client, world):
-    login(client, UserFactory.leader(region=world["shangcheng"]))
+def test_county_leader_sees_only_their_county_and_cannot_drill_out(client, snapshots):
+    login(client, UserFactory.leader(region=snapshots["shangcheng"]))
     response = client.get(reverse("reports:dashboard"))
-    assert response.context["region"] == world["shangcheng"]
+    assert response.context["region"] == snapshots["shangcheng"]
     assert "固始县" not in response.content.decode()
-    assert client.get(reverse("reports:dashboard"), {"region": world["gushi"].pk}).status_code == 404
-    assert client.get(reverse("reports:dashboard"), {"region": world["city"].pk}).status_code == 404
+    assert client.get(reverse("reports:dashboard"), {"region": snapshots["gushi"].pk}).status_code == 404
+    assert client.get(reverse("reports:dashboard"), {"region": snapshots["city"].pk}).status_code == 404
 
 
-def test_city_leader_drills_into_a_county(client, world):
-    login(client, UserFactory.leader(region=world["city"]))
-    response = client.get(reverse("reports:dashboard"), {"region": world["shangcheng"].pk})
-    assert response.context["region"] == world["shangcheng"]
-    assert response.context["parent"] == world["city"]
+def test_city_leader_drills_into_a_county(client, snapshots):
+    login(client, UserFactory.leader(region=snapshots["city"]))
+    response = client.get(reverse("reports:dashboard"), {"region": snapshots["shangcheng"].pk})
+    assert response.context["region"] == snapshots["shangcheng"]
+    assert response.context["parent"] == snapshots["city"]
 
 
 @pytest.mark.parametrize("maker", ["secretary", "member"])
-def test_branch_roles_cannot_open_the_dashboard(client, world, maker):
-    branch = BranchFactory(county=world["shangcheng"])
+def test_branch_roles_cannot_open_the_dashboard(client, snapshots, maker):
+    branch = BranchFactory(county=snapshots["shangcheng"])
     login(client, getattr(UserFactory, maker)(branch=branch))
     assert client.get(reverse("reports:dashboard")).status_code == 403
 
 
-def test_dashboard_reads_snapshots_with_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
-    login(client, UserFactory.leader(region=world["city"]))
+def test_dashboard_reads_snapshots_with_a_fixed_number_of_queries(client, snapshots, django_assert_max_num_queries):
+    login(client, UserFactory.leader(region=snapshots["city"]))
     with django_assert_max_num_queries(10) as few:
         client.get(reverse("reports:dashboard"))
     for n in range(15):
-        RegionFactory(parent=world["city"], name=f"新区{n}")
-        PartnerBranchFactory(county=world["shangcheng"])
-    snapshots_refresh(city=world["city"], as_of=datetime.date(2022, 6, 30))
+        RegionFactory(parent=snapshots["city"], name=f"新区{n}")
+        PartnerBranchFactory(county=snapshots["shangcheng"])
+    snapshots_refresh(city=snapshots["city"], as_of=datetime.date(2022, 6, 30))
     with django_assert_max_num_queries(10) as many:
         client.get(reverse("reports:dashboard"))
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-def test_thresholds_colour_the_cards(client, world):
-    Threshold.objects.create(city=world["city"], metric="coverage", green_from=40, amber_from=20)
-    login(client, UserFactory.leader(region=world["city"]))
+def test_thresholds_colour_the_cards(client, snapshots):
+    Threshold.objects.create(city=snapshots["city"], metric="coverage", green_from=40, amber_from=20)
+    login(client, UserFactory.leader(region=snapshots["city"]))
     cards = {c["metric"]: c for c in client.get(reverse("reports:dashboard")).context["cards"]}
     assert cards["coverage"]["colour"] == "success"
 
 
-def test_city_staff_set_thresholds_and_bad_bands_are_refused(client, world):
-    staff = UserFactory.staff(region=world["city"])
+def test_city_staff_set_thresholds_and_bad_bands_are_refused(client, snapshots):
+    staff = UserFactory.staff(region=snapshots["city"])
     login(client, staff)
     url = reverse("reports:thresholds")
     page = client.get(url)
@@ -101,16 +101,16 @@ def test_city_staff_set_thresholds_and_bad_bands_are_refused(client, world):
     assert Threshold.objects.get(metric="coverage").amber_from == 60
 
 
-def test_county_staff_and_leaders_cannot_set_city_thresholds(client, world):
-    login(client, UserFactory.staff(region=world["shangcheng"]))
+def test_county_staff_and_leaders_cannot_set_city_thresholds(client, snapshots):
+    login(client, UserFactory.staff(region=snapshots["shangcheng"]))
     assert client.get(reverse("reports:thresholds")).status_code == 403
     client.logout()
-    login(client, UserFactory.leader(region=world["city"]))
+    login(client, UserFactory.leader(region=snapshots["city"]))
     assert client.get(reverse("reports:thresholds")).status_code == 403
 
 
-def test_staff_refresh_runs_the_task_and_shows_progress(client, world, django_capture_on_commit_callbacks):
-    login(client, UserFactory.staff(region=world["city"]))
+def test_staff_refresh_runs_the_task_and_shows_progress(client, snapshots, django_capture_on_commit_callbacks):
+    login(client, UserFactory.staff(region=snapshots["city"]))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("reports:refresh"))
     run = ReportRun.objects.get()
@@ -128,8 +128,10 @@ def _refreshed_today() -> set[str]:
     return set(Snapshot.objects.filter(as_of=timezone.localdate()).values_list("region__name", flat=True))
 
 
-def test_county_staff_refresh_their_county_and_watch_their_own_run(client, world, django_capture_on_commit_callbacks):
-    login(client, UserFactory.staff(region=world["shangcheng"]))
+def test_county_staff_refresh_their_county_and_watch_their_own_run(
+    client, snapshots, django_capture_on_commit_callbacks
+):
+    login(client, UserFactory.staff(region=snapshots["shangcheng"]))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("reports:refresh"))
     run = ReportRun.objects.get()
@@ -140,20 +142,20 @@ def test_county_staff_refresh_their_county_and_watch_their_own_run(client, world
     assert "商城县" in page.content.decode() and "100%" in page.content.decode()
     assert client.get(response["Location"], HTTP_ACCEPT="application/json").json()["status"] == "done"
     client.logout()
-    login(client, UserFactory.staff(region=world["gushi"]))
+    login(client, UserFactory.staff(region=snapshots["gushi"]))
     assert client.get(response["Location"]).status_code == 404
 
 
-def test_city_staff_refresh_the_whole_city(client, world, django_capture_on_commit_callbacks):
-    login(client, UserFactory.staff(region=world["city"]))
+def test_city_staff_refresh_the_whole_city(client, snapshots, django_capture_on_commit_callbacks):
+    login(client, UserFactory.staff(region=snapshots["city"]))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("reports:refresh"))
     assert _refreshed_today() == {"信阳市", "商城县", "固始县"}
     assert "信阳市" in client.get(response["Location"]).content.decode()
 
 
-def test_leaders_cannot_refresh_and_runs_are_scoped(client, world):
-    login(client, UserFactory.leader(region=world["city"]))
+def test_leaders_cannot_refresh_and_runs_are_scoped(client, snapshots):
+    login(client, UserFactory.leader(region=snapshots["city"]))
     assert client.post(reverse("reports:refresh")).status_code == 403
     assert not ReportRun.objects.exists()
     run = ReportRun.objects.create(city=RegionFactory(city=True, name="南阳市"), as_of=datetime.date(2022, 6, 30))
@@ -167,11 +169,11 @@ def _figures_read(client, url, **extra) -> tuple:
     return response, any('"reports_snapshot"."figures"' in q["sql"] for q in queries.captured_queries)
 
 
-def test_figures_are_read_once_per_snapshot_and_again_when_anything_shown_changes(client, world):
+def test_figures_are_read_once_per_snapshot_and_again_when_anything_shown_changes(client, snapshots):
     from reports.selectors.dashboard import dashboard_figures
 
     dashboard_figures.memo.clear()
-    login(client, UserFactory.leader(region=world["city"]))
+    login(client, UserFactory.leader(region=snapshots["city"]))
     url = reverse("reports:dashboard")
     first, read = _figures_read(client, url)
     assert read
@@ -180,13 +182,15 @@ def test_figures_are_read_once_per_snapshot_and_again_when_anything_shown_change
     table = first.content.decode().split('id="children-table"')[1].split("</table>")[0]
     assert table in again.content.decode() and "50.00%" in table
 
-    Threshold.objects.create(city=world["city"], metric="coverage", green_from=40, amber_from=20)
+    Threshold.objects.create(city=snapshots["city"], metric="coverage", green_from=40, amber_from=20)
     banded, read = _figures_read(client, url)
     assert read
     assert "badge text-bg-success" in banded.content.decode()
 
-    PairingFactory(partner=PartnerBranchFactory(county=world["gushi"]), helper=BranchFactory(county=world["gushi"]))
-    snapshots_refresh(city=world["city"], as_of=datetime.date(2022, 6, 30))
+    PairingFactory(
+        partner=PartnerBranchFactory(county=snapshots["gushi"]), helper=BranchFactory(county=snapshots["gushi"])
+    )
+    snapshots_refresh(city=snapshots["city"], as_of=datetime.date(2022, 6, 30))
     assert "66.66%" in client.get(url).content.decode()  # two of three partners paired now
     english, read = _figures_read(client, url, HTTP_ACCEPT_LANGUAGE="en")
     assert read

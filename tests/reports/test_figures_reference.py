@@ -2,7 +2,7 @@
 
 The reference walks every object in Python and applies each rule as written in
 ``reports.services.figures``; the snapshots compute the same figures for a whole city at once
-with grouped aggregates and sum them per region. The world is random but seeded: partners
+with grouped aggregates and sum them per region. The reference_city is random but seeded: partners
 dissolved and paired again, pairings starting after the date or from a past campaign, helpers
 in another county or 市直, theme days confirmed, pending and returned (several a month, before
 a pairing started, after the date, the year before), N lists of the city, a county, a township
@@ -43,11 +43,11 @@ def _day(rng: random.Random, start: datetime.date, end: datetime.date) -> dateti
     return start + datetime.timedelta(days=rng.randrange((end - start).days + 1))
 
 
-# --- the world ---------------------------------------------------------------------------------
+# --- the world ------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def world():
+def reference_city():
     rng = random.Random(20220820)
     city = RegionFactory(city=True, name="信阳市")
     a, b, c = (RegionFactory(parent=city, name=n) for n in ("平桥区", "商城县", "新县"))  # 新县: nothing in it
@@ -441,8 +441,8 @@ def reference(region: Region, as_of: datetime.date) -> tuple[dict, dict]:
 
 
 @pytest.mark.parametrize("as_of", [D(2022, 8, 20), D(2022, 3, 31), D(2022, 12, 31), D(2022, 1, 1)])
-def test_snapshots_equal_the_reference(world, as_of):
-    city, counties = world
+def test_snapshots_equal_the_reference(reference_city, as_of):
+    city, counties = reference_city
     snapshots_refresh(city=city, as_of=as_of)
     for region in [city, *counties]:
         expected = reference(region, as_of)
@@ -451,9 +451,9 @@ def test_snapshots_equal_the_reference(world, as_of):
         assert [stored.figures, stored.children] == json.loads(json.dumps(expected, ensure_ascii=False)), region.name
 
 
-def test_the_world_is_varied(world):
+def test_the_world_is_varied(reference_city):
     """Guards the reference test against a world too plain to tell rules apart."""
-    city, (a, b, c) = world
+    city, (a, b, c) = reference_city
     own, children = reference(city, D(2022, 8, 20))
     assert Pairing.objects.filter(status="dissolved").exists()
     assert ThemeDay.objects.filter(status="returned").exists()
@@ -467,9 +467,9 @@ def test_the_world_is_varied(world):
     assert NO_TOWNSHIP in township_rows and "coverage" not in township_rows["其他镇"]
 
 
-def test_the_sql_floor_computes_the_same_figures(world):
+def test_the_sql_floor_computes_the_same_figures(reference_city):
     """The bench floor is honest: its raw SQL gives the snapshot's counts."""
-    city, counties = world
+    city, counties = reference_city
     as_of = D(2022, 8, 20)
     own, children = reference(city, as_of)
     rows = sql_floor(as_of=as_of)

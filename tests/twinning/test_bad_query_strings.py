@@ -5,7 +5,7 @@ The walk, in the spirit of schemathesis for the HTML pages:
 
 1. the pages are the project's URL patterns (``get_resolver``), less the admin, the API (fuzzed by
    tests/api/test_fuzz.py), the language switch and logout; path ints are filled with real rows of
-   the API tests' world where a page has one, else an id that does not exist;
+   the shared world (tests/world.py) where a page has one, else an id that does not exist;
 2. each role opens each page once; the parameters a page reads are found by asking: it is opened
    with every parameter name the project's views, filters and forms read (``CANDIDATES``), and
    ``request.GET`` records the names that were looked up;
@@ -32,14 +32,12 @@ import pytest
 from django.core.handlers.wsgi import WSGIRequest
 from django.forms import FileField
 from django.http import QueryDict
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import get_resolver
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reports.models import Snapshot
-from tests.api.conftest import world  # noqa: F401  (the shared world fixture)
-from tests.factories import UserFactory
-from volunteers import services as volunteer_services
+from tests.test_scope_matrix import patterns
 
 SKIPPED = re.compile(r"^(admin/|api/|i18n/|static/|media/|accounts/logout/)")
 # Every query parameter name the views, filters and forms read (grep request.GET, the FilterSets
@@ -120,16 +118,7 @@ def recorded_queries(monkeypatch):
     RecordingQueryDict.seen = None
 
 
-def _patterns(resolvers, prefix="", namespace=None):
-    for entry in resolvers:
-        if isinstance(entry, URLResolver):
-            yield from _patterns(entry.url_patterns, prefix + str(entry.pattern), entry.namespace or namespace)
-        elif isinstance(entry, URLPattern):
-            name = f"{namespace}:{entry.name}" if namespace else entry.name
-            yield prefix + str(entry.pattern), name
-
-
-def _path_ids(shared, whistle) -> list[tuple[str, int]]:
+def _path_ids(shared) -> list[tuple[str, int]]:
     """(URL name fragment, pk) for the ``pk`` of a page: the first fragment in the name wins."""
     s = shared.mine
     return [
@@ -142,17 +131,17 @@ def _path_ids(shared, whistle) -> list[tuple[str, int]]:
         ("registration", s.registration.pk),
         ("project", s.project.pk),
         ("wish", s.wish.pk),
-        ("whistle", whistle.pk),
+        ("whistle", s.whistle.pk),
         ("hours", s.hours.pk),
         ("member", s.member.pk),
     ]
 
 
-def pages(shared, whistle) -> list[str]:
+def pages(shared) -> list[str]:
     """Every page's URL, its path ints filled in."""
-    ids = _path_ids(shared, whistle)
+    ids = _path_ids(shared)
     urls = []
-    for route, name in _patterns(get_resolver().url_patterns):
+    for route, name in patterns(get_resolver().url_patterns):
         if SKIPPED.match(route) or "(?P" in route:
             continue
         pk = next((pk for fragment, pk in ids if fragment in (name or "")), 987654)
@@ -162,21 +151,11 @@ def pages(shared, whistle) -> list[str]:
 
 
 def walk_setup(shared) -> tuple[list, list[str]]:
-    """The users of every role, and every page's URL (a whistle added, so that its pages have one)."""
+    """The users of every role, and every page's URL."""
     s = shared.mine
-    whistle = volunteer_services.whistle_create(
-        acting_user=s.community_sec,
-        community=s.community,
-        kind="flood",
-        title="防汛",
-        place="村部",
-        happens_on=s.hours.served_on,
-        places=3,
-    )
-    Snapshot.objects.all().delete()  # the API world's snapshots hold stub figures, not a computed snapshot
-    city_staff = UserFactory.staff(region=shared.city)
-    roles = [city_staff, s.staff, shared.leader, s.helper_sec, s.partner_sec, s.community_sec, s.member]
-    return roles, pages(shared, whistle)
+    Snapshot.objects.all().delete()  # the shared world's snapshots hold stub figures, not a computed snapshot
+    roles = [shared.city_staff, s.staff, shared.leader, s.helper_sec, s.partner_sec, s.community_sec, s.member]
+    return roles, pages(shared)
 
 
 def check(problems: list[str], response, url: str, query) -> None:
@@ -274,7 +253,7 @@ def send_hostile_forms(client, walk: Walk) -> None:
 
 def test_every_page_answers_hostile_query_strings_and_forms_without_a_server_error(
     client,
-    world,  # noqa: F811
+    world,
     recorded_queries,
     caplog,
 ):

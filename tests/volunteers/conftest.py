@@ -1,4 +1,6 @@
-"""A small world for 双报到、双服务: two counties, a community in each, a unit, users of every role."""
+"""The volunteers tests' own rows, fixture ``communities`` (their counts need communities without the
+shared world's registrations and projects): for 双报到、双服务, two counties, a community in each, a
+unit, users of every role."""
 
 from __future__ import annotations
 
@@ -7,25 +9,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from pairing.choices import BranchKind, RegionLevel, UnitLevel
 from pairing.models import Branch
 from tests.factories import BranchFactory, RegionFactory, UnitFactory, UserFactory
+from tests.world import community_branch
 from volunteers import services
 from volunteers.choices import RegistrationStatus
 from volunteers.models import Project, Registration
-
-
-def community_branch(county, name: str) -> Branch:
-    township = RegionFactory(parent=county, name=f"{name}街道")
-    region = RegionFactory(parent=township, level=RegionLevel.COMMUNITY, name=f"{name}社区")
-    return BranchFactory(
-        kind=BranchKind.COMMUNITY,
-        name=f"{name}社区党支部",
-        county=county,
-        level=UnitLevel.COUNTY,
-        township=township,
-        region=region,
-    )
 
 
 @dataclass
@@ -47,7 +36,7 @@ class World:
 
 
 @pytest.fixture
-def world(db) -> World:
+def communities(db) -> World:
     city = RegionFactory(city=True, name="信阳市")
     county = RegionFactory(parent=city, name="平桥区")
     other_county = RegionFactory(parent=city, name="商城县")
@@ -74,23 +63,31 @@ def world(db) -> World:
     )
 
 
-def register_member(world: World, member=None, community=None) -> Registration:
+def register_member(communities: World, member=None, community=None) -> Registration:
     """An accepted member registration (through the services)."""
-    member = member or world.member
-    community = community or world.community
+    member = member or communities.member
+    community = community or communities.community
     registration = services.registration_member_create(member=member, community=community, skills="法律")
-    secretary = world.community_secretary if community == world.community else world.other_community_secretary
+    secretary = (
+        communities.community_secretary if community == communities.community else communities.other_community_secretary
+    )
     return services.registration_decide(registration=registration, acting_user=secretary, accept=True)
 
 
-def register_unit(world: World) -> Registration:
-    registration = services.registration_unit_create(acting_user=world.unit_secretary, community=world.community)
-    return services.registration_decide(registration=registration, acting_user=world.community_secretary, accept=True)
+def register_unit(communities: World) -> Registration:
+    registration = services.registration_unit_create(
+        acting_user=communities.unit_secretary, community=communities.community
+    )
+    return services.registration_decide(
+        registration=registration, acting_user=communities.community_secretary, accept=True
+    )
 
 
-def make_project(world: World, community=None, **fields) -> Project:
-    community = community or world.community
-    secretary = world.community_secretary if community == world.community else world.other_community_secretary
+def make_project(communities: World, community=None, **fields) -> Project:
+    community = community or communities.community
+    secretary = (
+        communities.community_secretary if community == communities.community else communities.other_community_secretary
+    )
     data = {
         "title": "健康义诊进楼栋",
         "category": "health",

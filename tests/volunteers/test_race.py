@@ -37,11 +37,11 @@ def race(actions):
     return results
 
 
-def test_many_members_racing_never_over_claim_a_project(world):
-    members = [UserFactory.member(branch=world.unit_branch) for _ in range(8)]
+def test_many_members_racing_never_over_claim_a_project(communities):
+    members = [UserFactory.member(branch=communities.unit_branch) for _ in range(8)]
     for member in members:
-        register_member(world, member=member)
-    project = make_project(world, places=3)
+        register_member(communities, member=member)
+    project = make_project(communities, places=3)
 
     results = race([lambda m=m: services.claim_create(project=project, acting_user=m) for m in members])
 
@@ -51,11 +51,11 @@ def test_many_members_racing_never_over_claim_a_project(world):
     assert all("名额已满" in " ".join(r.messages) for r in refused)
 
 
-def test_two_members_racing_for_the_last_place(world):
-    first, second = (UserFactory.member(branch=world.unit_branch) for _ in range(2))
+def test_two_members_racing_for_the_last_place(communities):
+    first, second = (UserFactory.member(branch=communities.unit_branch) for _ in range(2))
     for member in (first, second):
-        register_member(world, member=member)
-    project = make_project(world, places=1)
+        register_member(communities, member=member)
+    project = make_project(communities, places=1)
 
     for _ in range(5):
         Claim.objects.filter(project=project).delete()
@@ -63,22 +63,25 @@ def test_two_members_racing_for_the_last_place(world):
         assert Claim.objects.filter(project=project).count() == 1
 
 
-def test_the_same_member_claiming_twice_at_once_claims_once(world):
-    register_member(world)
-    project = make_project(world, places=5)
+def test_the_same_member_claiming_twice_at_once_claims_once(communities):
+    register_member(communities)
+    project = make_project(communities, places=5)
 
-    results = race([lambda: services.claim_create(project=project, acting_user=world.member)] * 4)
+    results = race([lambda: services.claim_create(project=project, acting_user=communities.member)] * 4)
 
     assert Claim.objects.filter(project=project).count() == 1
     assert sum(isinstance(r, ValidationError) for r in results) == 3
 
 
-def test_two_members_racing_for_one_wish(world):
-    members = [UserFactory.member(branch=world.unit_branch) for _ in range(4)]
+def test_two_members_racing_for_one_wish(communities):
+    members = [UserFactory.member(branch=communities.unit_branch) for _ in range(4)]
     for member in members:
-        register_member(world, member=member)
+        register_member(communities, member=member)
     wish = services.wish_create(
-        acting_user=world.community_secretary, community=world.community, title="收音机", resident_name="张秀英"
+        acting_user=communities.community_secretary,
+        community=communities.community,
+        title="收音机",
+        resident_name="张秀英",
     )
 
     results = race([lambda m=m: services.wish_claim(wish=wish, member=m) for m in members])
@@ -87,17 +90,17 @@ def test_two_members_racing_for_one_wish(world):
     assert Wish.objects.get().claimed_by in members
 
 
-def test_overlapping_hours_submitted_at_once_are_written_once(world):
+def test_overlapping_hours_submitted_at_once_are_written_once(communities):
     import datetime
 
-    register_member(world)
-    project = make_project(world, places=2)
-    services.claim_create(project=project, acting_user=world.member)
+    register_member(communities)
+    project = make_project(communities, places=2)
+    services.claim_create(project=project, acting_user=communities.member)
     day = datetime.date(2024, 5, 6)
 
     def record(start):
         return services.hours_record(
-            member=world.member,
+            member=communities.member,
             project=project,
             served_on=day,
             starts_at=datetime.time(start),

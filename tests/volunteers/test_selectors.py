@@ -40,20 +40,20 @@ def test_quarter_bounds():
 
 
 @pytest.fixture
-def served(world):
+def served(communities):
     """A member with verified hours on 31 March and 1 April, and pending and rejected ones."""
-    register_member(world)
-    project = make_project(world, starts_on=datetime.date(2024, 3, 1), ends_on=datetime.date(2024, 4, 30))
-    services.claim_create(project=project, acting_user=world.member)
+    register_member(communities)
+    project = make_project(communities, starts_on=datetime.date(2024, 3, 1), ends_on=datetime.date(2024, 4, 30))
+    services.claim_create(project=project, acting_user=communities.member)
 
     def log(day, start, end, decide=None):
         entry = services.hours_record(
-            member=world.member, project=project, served_on=day, starts_at=start, ends_at=end, description="服务"
+            member=communities.member, project=project, served_on=day, starts_at=start, ends_at=end, description="服务"
         )
         if decide == "verify":
-            services.hours_decide(entry=entry, acting_user=world.community_secretary, verify=True)
+            services.hours_decide(entry=entry, acting_user=communities.community_secretary, verify=True)
         elif decide == "reject":
-            services.hours_decide(entry=entry, acting_user=world.community_secretary, verify=False, reason="不符")
+            services.hours_decide(entry=entry, acting_user=communities.community_secretary, verify=False, reason="不符")
         return entry
 
     log(datetime.date(2024, 3, 31), T(8), T(18), "verify")  # 10 h in Q1
@@ -63,141 +63,153 @@ def served(world):
     return project
 
 
-def test_only_verified_hours_count_and_quarters_split_at_midnight(world, served):
-    q1 = selectors.member_summary(member=world.member, quarter=Quarter(2024, 1))
-    q2 = selectors.member_summary(member=world.member, quarter=Quarter(2024, 2))
+def test_only_verified_hours_count_and_quarters_split_at_midnight(communities, served):
+    q1 = selectors.member_summary(member=communities.member, quarter=Quarter(2024, 1))
+    q2 = selectors.member_summary(member=communities.member, quarter=Quarter(2024, 2))
     assert q1["verified"] == 600 and q1["on_target"]
     assert q2["verified"] == 360 and q2["pending"] == 240 and q2["rejected"] == 600
     assert not q2["on_target"]
 
 
-def test_a_unit_sees_its_members_totals(world, served):
-    idle = UserFactory.member(branch=world.unit_branch)
-    rows = {m.pk: m for m in selectors.unit_members(branch=world.unit_branch, quarter=Quarter(2024, 1))}
-    assert rows[world.member.pk].verified_minutes == 600
+def test_a_unit_sees_its_members_totals(communities, served):
+    idle = UserFactory.member(branch=communities.unit_branch)
+    rows = {m.pk: m for m in selectors.unit_members(branch=communities.unit_branch, quarter=Quarter(2024, 1))}
+    assert rows[communities.member.pk].verified_minutes == 600
     assert rows[idle.pk].verified_minutes == 0
-    assert world.other_member.pk not in rows
+    assert communities.other_member.pk not in rows
 
 
-def test_yearly_record_for_the_certificate(world, served):
-    rows = selectors.member_yearly_record(member=world.member, year=2024)
+def test_yearly_record_for_the_certificate(communities, served):
+    rows = selectors.member_yearly_record(member=communities.member, year=2024)
     assert [r["hours"] for r in rows] == [10.0, 6.0, 0.0, 0.0]
     assert [r["on_target"] for r in rows] == [True, False, False, False]
 
 
-def test_unit_targets_count_projects_in_the_year_and_activities_in_the_quarter(world):
-    register_unit(world)
-    spring = make_project(world, starts_on=datetime.date(2024, 3, 31), ends_on=datetime.date(2024, 3, 31))
+def test_unit_targets_count_projects_in_the_year_and_activities_in_the_quarter(communities):
+    register_unit(communities)
+    spring = make_project(communities, starts_on=datetime.date(2024, 3, 31), ends_on=datetime.date(2024, 3, 31))
     summer = make_project(
-        world, title="四点半课堂", starts_on=datetime.date(2024, 7, 1), ends_on=datetime.date(2024, 7, 1)
+        communities, title="四点半课堂", starts_on=datetime.date(2024, 7, 1), ends_on=datetime.date(2024, 7, 1)
     )
-    services.claim_create(project=spring, acting_user=world.unit_secretary)
+    services.claim_create(project=spring, acting_user=communities.unit_secretary)
 
-    q1 = selectors.unit_targets(branch=world.unit_branch, quarter=Quarter(2024, 1))
+    q1 = selectors.unit_targets(branch=communities.unit_branch, quarter=Quarter(2024, 1))
     assert q1["year_projects"] == 1 and not q1["year_on_target"]
     assert q1["quarter_activities"] == 1 and q1["quarter_on_target"]
 
-    services.claim_create(project=summer, acting_user=world.unit_secretary)
-    q2 = selectors.unit_targets(branch=world.unit_branch, quarter=Quarter(2024, 2))
+    services.claim_create(project=summer, acting_user=communities.unit_secretary)
+    q2 = selectors.unit_targets(branch=communities.unit_branch, quarter=Quarter(2024, 2))
     assert q2["year_projects"] == 2 and q2["year_on_target"]
     assert q2["quarter_activities"] == 0 and not q2["quarter_on_target"]
 
     whistle = services.whistle_create(
-        acting_user=world.community_secretary,
-        community=world.community,
+        acting_user=communities.community_secretary,
+        community=communities.community,
         kind="flood",
         title="巡堤",
         place="河堤",
         happens_on=datetime.date(2024, 6, 30),
         places=3,
     )
-    services.whistle_respond(whistle=whistle, acting_user=world.unit_secretary)
-    assert selectors.unit_targets(branch=world.unit_branch, quarter=Quarter(2024, 2))["quarter_activities"] == 1
+    services.whistle_respond(whistle=whistle, acting_user=communities.unit_secretary)
+    assert selectors.unit_targets(branch=communities.unit_branch, quarter=Quarter(2024, 2))["quarter_activities"] == 1
 
 
-def test_community_registrations_show_who_is_active(world, served):
-    idle = UserFactory.member(branch=world.unit_branch)
-    register_member(world, member=idle)
+def test_community_registrations_show_who_is_active(communities, served):
+    idle = UserFactory.member(branch=communities.unit_branch)
+    register_member(communities, member=idle)
     rows = {
-        r.member_id: r for r in selectors.community_registrations(community=world.community, quarter=Quarter(2024, 1))
+        r.member_id: r
+        for r in selectors.community_registrations(community=communities.community, quarter=Quarter(2024, 1))
     }
-    assert rows[world.member.pk].member_active
+    assert rows[communities.member.pk].member_active
     assert not rows[idle.pk].member_active
 
 
-def test_hours_scope(world, served):
+def test_hours_scope(communities, served):
     entries = HourEntry.objects.all()
-    assert set(selectors.hours_visible(user=world.member)) == set(entries)
-    assert set(selectors.hours_visible(user=world.community_secretary)) == set(entries)
-    assert set(selectors.hours_visible(user=world.staff)) == set(entries)
-    assert set(selectors.hours_visible(user=world.leader)) == set(entries)
-    for outsider in (world.other_member, world.other_community_secretary, world.other_staff, world.unit_secretary):
+    assert set(selectors.hours_visible(user=communities.member)) == set(entries)
+    assert set(selectors.hours_visible(user=communities.community_secretary)) == set(entries)
+    assert set(selectors.hours_visible(user=communities.staff)) == set(entries)
+    assert set(selectors.hours_visible(user=communities.leader)) == set(entries)
+    for outsider in (
+        communities.other_member,
+        communities.other_community_secretary,
+        communities.other_staff,
+        communities.unit_secretary,
+    ):
         assert not selectors.hours_visible(user=outsider).exists(), outsider
 
 
-def test_the_demand_list_is_seen_by_registered_people_only(world):
-    project = make_project(world)
-    assert not selectors.projects_visible(user=world.member).exists()
-    register_member(world)
-    assert list(selectors.projects_visible(user=world.member)) == [project]
-    assert not selectors.projects_visible(user=world.other_community_secretary).exists()
+def test_the_demand_list_is_seen_by_registered_people_only(communities):
+    project = make_project(communities)
+    assert not selectors.projects_visible(user=communities.member).exists()
+    register_member(communities)
+    assert list(selectors.projects_visible(user=communities.member)) == [project]
+    assert not selectors.projects_visible(user=communities.other_community_secretary).exists()
 
 
-def test_a_community_secretary_sees_only_their_community_not_paired_branches(world):
+def test_a_community_secretary_sees_only_their_community_not_paired_branches(communities):
     from tests.factories import PairingFactory
 
-    PairingFactory(helper=world.unit_branch, partner=world.community)
-    assert list(selectors.communities_visible(user=world.community_secretary)) == [world.community]
-    assert list(selectors.communities_visible(user=world.staff)) == [world.community]
-    assert set(selectors.communities_visible(user=world.leader)) == {world.community, world.other_community}
-    assert not selectors.communities_visible(user=world.unit_secretary).exists()
+    PairingFactory(helper=communities.unit_branch, partner=communities.community)
+    assert list(selectors.communities_visible(user=communities.community_secretary)) == [communities.community]
+    assert list(selectors.communities_visible(user=communities.staff)) == [communities.community]
+    assert set(selectors.communities_visible(user=communities.leader)) == {
+        communities.community,
+        communities.other_community,
+    }
+    assert not selectors.communities_visible(user=communities.unit_secretary).exists()
 
 
-def test_resident_names_are_masked_except_for_the_community_and_claimer(world):
-    register_member(world)
+def test_resident_names_are_masked_except_for_the_community_and_claimer(communities):
+    register_member(communities)
     wish = services.wish_create(
-        acting_user=world.community_secretary, community=world.community, title="收音机", resident_name="张秀英"
+        acting_user=communities.community_secretary,
+        community=communities.community,
+        title="收音机",
+        resident_name="张秀英",
     )
-    assert selectors.resident_name_for(user=world.community_secretary, wish=wish) == "张秀英"
-    assert selectors.resident_name_for(user=world.member, wish=wish) == "张**"
-    assert selectors.resident_name_for(user=world.staff, wish=wish) == "张**"
-    wish = services.wish_claim(wish=wish, member=world.member)
-    assert selectors.resident_name_for(user=world.member, wish=wish) == "张秀英"
+    assert selectors.resident_name_for(user=communities.community_secretary, wish=wish) == "张秀英"
+    assert selectors.resident_name_for(user=communities.member, wish=wish) == "张**"
+    assert selectors.resident_name_for(user=communities.staff, wish=wish) == "张**"
+    wish = services.wish_claim(wish=wish, member=communities.member)
+    assert selectors.resident_name_for(user=communities.member, wish=wish) == "张秀英"
 
 
-def test_whistle_attendance_counts_once_verified(world):
-    register_member(world)
+def test_whistle_attendance_counts_once_verified(communities):
+    register_member(communities)
     whistle = services.whistle_create(
-        acting_user=world.community_secretary,
-        community=world.community,
+        acting_user=communities.community_secretary,
+        community=communities.community,
         kind="epidemic",
         title="疫情防控卡点值守",
         place="小区北门",
         happens_on=datetime.date(2024, 5, 6),
         places=4,
     )
-    services.whistle_respond(whistle=whistle, acting_user=world.member)
+    services.whistle_respond(whistle=whistle, acting_user=communities.member)
     entry = services.hours_record(
-        member=world.member,
+        member=communities.member,
         whistle=whistle,
         served_on=datetime.date(2024, 5, 6),
         starts_at=T(7),
         ends_at=T(19),
         description="卡点值守",
     )
-    assert selectors.member_summary(member=world.member, quarter=Quarter(2024, 2))["verified"] == 0
+    assert selectors.member_summary(member=communities.member, quarter=Quarter(2024, 2))["verified"] == 0
 
-    services.hours_decide(entry=entry, acting_user=world.community_secretary, verify=True)
+    services.hours_decide(entry=entry, acting_user=communities.community_secretary, verify=True)
 
-    summary = selectors.member_summary(member=world.member, quarter=Quarter(2024, 2))
+    summary = selectors.member_summary(member=communities.member, quarter=Quarter(2024, 2))
     assert summary["verified"] == 720 and summary["on_target"]
 
 
-def test_the_member_page_shows_the_shanghai_quarter_at_midnight(client, world, served, monkeypatch):
+def test_the_member_page_shows_the_shanghai_quarter_at_midnight(client, communities, served, monkeypatch):
     # 16:30 UTC on 31 March is 00:30 on 1 April in Shanghai: the page shows Q2 and only the
     # 6 verified hours of 1 April, not the 10 of 31 March.
     monkeypatch.setattr(timezone, "now", lambda: at_utc(2024, 3, 31, 16, 30))
-    client.force_login(world.member)
+    client.force_login(communities.member)
     response = client.get("/volunteers/me/")
     html = response.content.decode()
     assert "2024年第2季度" in html

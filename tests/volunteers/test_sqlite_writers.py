@@ -51,9 +51,9 @@ def sqlite_file(transactional_db, tmp_path):
 
 
 @pytest.fixture
-def world(sqlite_file, world):
-    """The volunteers world, built in the file."""
-    return world
+def communities(sqlite_file, communities):
+    """The volunteers fixture, built in the file."""
+    return communities
 
 
 def at_once(actions):
@@ -78,10 +78,10 @@ def at_once(actions):
     return results
 
 
-def members(world, count=WRITERS):
-    people = [UserFactory.member(branch=world.unit_branch) for _ in range(count)]
+def members(communities, count=WRITERS):
+    people = [UserFactory.member(branch=communities.unit_branch) for _ in range(count)]
     for member in people:
-        register_member(world, member=member)
+        register_member(communities, member=member)
     return people
 
 
@@ -93,19 +93,19 @@ def refusals(results, text):
     return len(refused)
 
 
-def test_twelve_members_claim_at_once(world):
-    project = make_project(world, places=8)
+def test_twelve_members_claim_at_once(communities):
+    project = make_project(communities, places=8)
 
-    results = at_once([lambda m=m: services.claim_create(project=project, acting_user=m) for m in members(world)])
+    results = at_once([lambda m=m: services.claim_create(project=project, acting_user=m) for m in members(communities)])
 
     assert refusals(results, "名额已满") == 4
     assert Claim.objects.filter(project=project).count() == 8
 
 
-def test_twelve_members_answer_a_whistle_at_once(world):
+def test_twelve_members_answer_a_whistle_at_once(communities):
     whistle = services.whistle_create(
-        acting_user=world.community_secretary,
-        community=world.community,
+        acting_user=communities.community_secretary,
+        community=communities.community,
         kind="flood",
         title="汛期巡堤",
         place="河堤",
@@ -113,23 +113,25 @@ def test_twelve_members_answer_a_whistle_at_once(world):
         places=WRITERS,
     )
 
-    results = at_once([lambda m=m: services.whistle_respond(whistle=whistle, acting_user=m) for m in members(world)])
+    results = at_once(
+        [lambda m=m: services.whistle_respond(whistle=whistle, acting_user=m) for m in members(communities)]
+    )
 
     assert refusals(results, "") == 0
     assert WhistleResponse.objects.filter(whistle=whistle).count() == WRITERS
 
 
-def test_twelve_hour_entries_at_once(world):
-    register_member(world)
-    project = make_project(world, places=5)
-    services.claim_create(project=project, acting_user=world.member)
+def test_twelve_hour_entries_at_once(communities):
+    register_member(communities)
+    project = make_project(communities, places=5)
+    services.claim_create(project=project, acting_user=communities.member)
     # six one-hour slots, each submitted twice at the same moment: the second of each overlaps
     slots = [datetime.time(8 + i % 6) for i in range(WRITERS)]
 
     results = at_once(
         [
             lambda start=start: services.hours_record(
-                member=world.member,
+                member=communities.member,
                 project=project,
                 served_on=datetime.date(2024, 5, 1),
                 starts_at=start,
@@ -141,12 +143,12 @@ def test_twelve_hour_entries_at_once(world):
     )
 
     assert refusals(results, "重叠") == 6
-    assert HourEntry.objects.filter(member=world.member).count() == 6
+    assert HourEntry.objects.filter(member=communities.member).count() == 6
 
 
-def test_a_long_write_makes_the_others_wait_instead_of_failing(world):
-    project = make_project(world, places=WRITERS)
-    people = members(world, 3)
+def test_a_long_write_makes_the_others_wait_instead_of_failing(communities):
+    project = make_project(communities, places=WRITERS)
+    people = members(communities, 3)
     holding = threading.Event()
 
     def long_write():

@@ -80,7 +80,7 @@ class World:
 
 
 @pytest.fixture
-def world(db) -> World:
+def roster_regions(db) -> World:
     city = RegionFactory(city=True, name="信阳市")
     shangcheng = RegionFactory(parent=city, name="商城县", level=RegionLevel.COUNTY)
     pingqiao = RegionFactory(parent=city, name="平桥区", level=RegionLevel.COUNTY)
