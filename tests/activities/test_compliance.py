@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import time
 
 import pytest
 from django.urls import reverse
@@ -172,27 +171,20 @@ def test_grid_of_a_chosen_county_asks_no_more_whether_the_user_sees_it(
     assert response.context["heading"] == "2022年主题党日月度达标情况"
 
 
-def test_grid_for_5000_pairings_times_12_months(client, county_pairings, django_assert_max_num_queries, capsys):
+def test_grid_for_5000_pairings_times_12_months(client, county_pairings, django_assert_max_num_queries):
+    """The grid's queries do not grow with the pairings: a page of 100 and the whole scope of 5,001.
+    Its speed is the bench's (docs/performance.md: compliance grid), not a timer here."""
     _many_pairings(county_pairings, 5000)
     client.force_login(county_pairings.staff)
     with django_assert_max_num_queries(9):
-        started = time.perf_counter()
         response = client.get(reverse("activities:compliance"), {"year": 2022})
-        elapsed = time.perf_counter() - started
     page = response.context["page"]
     assert len(page) == 100 and page.has_next and page.is_first
     # The whole scope in one call (no pagination), as a report would: still one theme-day query.
     pairings = selectors.compliance_pairings(user=county_pairings.staff, year=2022)
     with django_assert_max_num_queries(2):
-        started = time.perf_counter()
         _months, rows = selectors.compliance_rows(pairings=pairings, year=2022, today=END_OF_2022)
-        full = time.perf_counter() - started
     assert len(rows) == 5001
-    with capsys.disabled():
-        print(
-            f"\n[compliance] page of 100 of 5,001 pairings: {elapsed * 1000:.0f} ms; all 5,001 × 12: {full * 1000:.0f} ms"
-        )
-    assert full < 10
 
 
 # --- pages --------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -109,13 +108,11 @@ def test_no_two_pairs_could_swap_partners_to_give_a_stronger_helper_a_weaker_par
     assert run_draw(helpers=helpers, partners=partners, seed=seed) == result
 
 
-def test_a_draw_of_2000_by_2000_takes_well_under_a_second():
+def test_a_draw_of_2000_by_2000_pairs_every_helper():
+    """At scale (its speed is the bench's draw row, docs/performance.md, not a timer here)."""
     rng = random.Random(0)
     helpers = {f"H{i:05d}": rng.choice([G, M, W]) for i in range(2000)}
     partners = {f"P{i:05d}": rng.choice([G, M, W]) for i in range(2000)}
-    start = time.perf_counter()
     result = run_draw(helpers=helpers, partners=partners, seed=99)
-    elapsed = time.perf_counter() - start
-    print(f"draw 2000 x 2000: {elapsed * 1000:.1f} ms")
     assert len(result.pairs) == 2000
-    assert elapsed < 0.5
+    assert {p.helper for p in result.pairs} == set(helpers)
