@@ -11,6 +11,7 @@ from pairing.models import Branch, Pairing, Region
 from twinning.models import FastChoiceDisplay
 
 from .choices import ActivityKind, Half, TaskProgress, ThemeDayStatus
+from .querysets import KeyTaskListQuerySet, RecordedQuerySet
 
 
 class StoredImage(models.Model):
@@ -79,6 +80,8 @@ class ThemeDay(FastChoiceDisplay, models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+
+    objects = RecordedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("主题党日")
@@ -182,6 +185,8 @@ class JointActivity(FastChoiceDisplay, models.Model):
 
     history = HistoricalRecords(excluded_fields=["created_at"])
 
+    objects = RecordedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("联建活动")
         verbose_name_plural = _("联建活动")
@@ -213,6 +218,8 @@ class KeyTaskList(FastChoiceDisplay, models.Model):
     published_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
 
     history = HistoricalRecords(excluded_fields=["published_at"])
+
+    objects = KeyTaskListQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("重点任务清单")

@@ -6,6 +6,8 @@ who sees the object. The services check the same rules again when they write (``
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from pairing import scope
 
 from .choices import ThemeDayStatus
@@ -24,6 +26,13 @@ def is_secretary_of(user, pairing) -> bool:
 def theme_day_can_edit(user, theme_day) -> bool:
     """The recording side's secretary edits a theme day."""
     return is_secretary_of(user, theme_day.pairing) and user.branch_id == theme_day.recorded_by_branch_id
+
+
+def recorded_by_q(user) -> Q:
+    """``theme_day_can_edit`` as a filter: the rows (theme days, joint activities) the user's side recorded."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or not is_secretary(user):
+        return scope.NOTHING
+    return scope.pairing_q(user, "pairing__") & Q(recorded_by_branch_id=user.branch_id)
 
 
 def theme_day_can_review(user, theme_day) -> bool:

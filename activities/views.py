@@ -317,7 +317,7 @@ def task_list_detail(request, pk: int):
 @require_POST
 @manager_required
 def task_list_carry_over(request, pk: int):
-    task_list = selectors.task_list_get(user=request.user, pk=pk)
+    task_list = selectors.task_list_to_change(user=request.user, pk=pk)
     pairings = selectors.task_list_pairing_ids(task_list=task_list, user=request.user)
     target, count = services.key_task_list_carry_over(task_list=task_list, acting_user=request.user, pairings=pairings)
     messages.success(

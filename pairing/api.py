@@ -205,7 +205,7 @@ class GradeSerializer(serializers.ModelSerializer):
 
 
 def _branches(user) -> QuerySet[Branch]:
-    return Branch.objects.filter(scope.branch_q(user))
+    return Branch.objects.visible_to(user)
 
 
 class GradeAssignSerializer(serializers.Serializer):

@@ -26,6 +26,7 @@ from .choices import (
     RosterImportStatus,
     UnitLevel,
 )
+from .querysets import BranchQuerySet, DrawQuerySet, PairingQuerySet, RegionQuerySet, UnitQuerySet
 
 PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 
@@ -68,6 +69,8 @@ class Region(FastChoiceDisplay, models.Model):
         _("中心城区"), default=False, help_text=_("中心城区的街道与社区参加市直单位联社区")
     )
 
+    objects = RegionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("区域")
         verbose_name_plural = _("区域")
@@ -101,6 +104,8 @@ class Unit(FastChoiceDisplay, models.Model):
     county = models.ForeignKey(
         Region, verbose_name=_("县区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = UnitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("单位")
@@ -149,6 +154,8 @@ class Branch(FastChoiceDisplay, models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at", "optimised"])
+
+    objects = BranchQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("党支部")
@@ -360,6 +367,8 @@ class Draw(FastChoiceDisplay, models.Model):
     )
     created_at = models.DateTimeField(_("抽签时间"), auto_now_add=True)
 
+    objects = DrawQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("结对抽签")
         verbose_name_plural = _("结对抽签")
@@ -422,6 +431,8 @@ class Pairing(FastChoiceDisplay, models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     history = HistoricalRecords(excluded_fields=["created_at"])
+
+    objects = PairingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("结对")

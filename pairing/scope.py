@@ -7,6 +7,9 @@ with ``region_q(user, prefix=...)``. Objects outside the scope are 404, never 40
 so that their existence does not leak: views fetch with ``get_object_or_404`` on a
 scoped queryset.
 
+Every scoped model's queryset answers ``visible_to(user)`` (reads) and ``manageable_by(user)``
+(writes) with these filters; ``Model.objects.visible_to(user)`` is the one entry point.
+
 Writes ask the same module: ``can_manage(user)`` (may the user change registry data at all), then
 ``manages_region(user, region)`` / ``manages_branch(user, branch)`` for the object in hand. The
 apps' ``perms.py`` modules build their "may this user do X" on these predicates, and templates read
@@ -151,6 +154,40 @@ def manages_branch(user, branch) -> bool:
     return can_manage(user) and may_place_branch(user, city_id=branch.city_id, county_id=branch.county_id)
 
 
+def managed_region_q(user, prefix: str = "") -> Q:
+    """``manages_region`` as a filter: regions (reached through ``prefix``) in a staff member's subtree."""
+    if not can_manage(user):
+        return NOTHING
+    if user.is_superuser:
+        return Q()
+    return Q(**{f"{prefix}path__startswith": user.region.path})
+
+
+def managed_branch_q(user, prefix: str = "") -> Q:
+    """``manages_branch`` as a filter: branches (reached through ``prefix``) of a staff member's city or county."""
+    if not can_manage(user):
+        return NOTHING
+    if user.is_superuser:
+        return Q()
+    region = user.region
+    if region.level == RegionLevel.CITY:
+        return Q(**{f"{prefix}city_id": region.pk})
+    return Q(**{f"{prefix}county_id": region.pk})
+
+
+def unit_q(user, prefix: str = "") -> Q:
+    """Filter for units (reached through ``prefix``) a user may attach a branch to: those of their
+    city, limited to their county if they have one."""
+    if getattr(user, "is_superuser", False):
+        return Q()
+    region = getattr(user, "region", None)
+    if region is None:
+        return NOTHING
+    if region.level == RegionLevel.CITY:
+        return Q(**{f"{prefix}city_id": region.pk})
+    return Q(**{f"{prefix}county_id": region.pk})
+
+
 def may_register_level(user, *, level: str) -> bool:
     """市直 branches are the city's: staff of a county register county-level branches only."""
     region = None if user.is_superuser else user.region
@@ -224,6 +261,11 @@ def pairing_q(user, prefix: str = "") -> Q:
     if user.branch_id:
         return Q(**{f"{prefix}helper_id": user.branch_id}) | Q(**{f"{prefix}partner_id": user.branch_id})
     return NOTHING
+
+
+def managed_pairing_q(user, prefix: str = "") -> Q:
+    """Pairings (reached through ``prefix``) a user may change: staff's (``can_manage``) in their scope."""
+    return pairing_q(user, prefix) if can_manage(user) else NOTHING
 
 
 def community_q(user, prefix: str = "") -> Q:

@@ -28,6 +28,7 @@ from .choices import (
     WhistleKind,
     WishStatus,
 )
+from .querysets import CommunityRowQuerySet, HourEntryQuerySet, RegistrationQuerySet
 
 COMMUNITY = "pairing.Branch"
 
@@ -84,6 +85,8 @@ class Registration(FastChoiceDisplay, models.Model):
 
     history = HistoricalRecords(excluded_fields=["created_at"])
 
+    objects = RegistrationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("报到")
         verbose_name_plural = _("报到")
@@ -139,6 +142,8 @@ class Project(FastChoiceDisplay, models.Model):
     created_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
 
     history = HistoricalRecords(excluded_fields=["created_at"])
+
+    objects = CommunityRowQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("服务项目")
@@ -227,6 +232,8 @@ class Wish(FastChoiceDisplay, models.Model):
 
     history = HistoricalRecords(excluded_fields=["created_at"])
 
+    objects = CommunityRowQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("微心愿")
         verbose_name_plural = _("微心愿")
@@ -264,6 +271,8 @@ class Whistle(FastChoiceDisplay, models.Model):
     created_at = models.DateTimeField(_("吹哨时间"), auto_now_add=True)
 
     history = HistoricalRecords(excluded_fields=["created_at"])
+
+    objects = CommunityRowQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("吹哨")
@@ -342,6 +351,8 @@ class HourEntry(FastChoiceDisplay, models.Model):
     created_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
 
     history = HistoricalRecords(excluded_fields=["created_at"])
+
+    objects = HourEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("志愿服务时长")

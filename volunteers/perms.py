@@ -11,6 +11,8 @@ the other way).
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from pairing import scope
 from pairing.choices import HELPER_KINDS
 from pairing.models import Branch
@@ -49,6 +51,17 @@ def runs_community(user, community: Branch) -> bool:
     if not _active(user):
         return False
     return user.is_superuser or (scope.is_community_secretary(user) and user.branch_id == community.pk)
+
+
+def runs_community_q(user, prefix: str = "") -> Q:
+    """``runs_community`` as a filter: rows whose community (reached through ``prefix``) the user runs."""
+    if not _active(user):
+        return scope.NOTHING
+    if user.is_superuser:
+        return Q()
+    if scope.is_community_secretary(user):
+        return Q(**{f"{prefix}pk": user.branch_id})
+    return scope.NOTHING
 
 
 def oversees_region(user) -> bool:

@@ -27,6 +27,7 @@ from .key_tasks import (
     task_list_pairing_ids,
     task_list_pairings,
     task_list_regions,
+    task_list_to_change,
     task_progress_by_item,
     task_progress_by_pairing,
 )
@@ -99,6 +100,7 @@ __all__ = [
     "task_list_pairing_ids",
     "task_list_pairings",
     "task_list_regions",
+    "task_list_to_change",
     "task_progress_by_item",
     "task_progress_by_pairing",
     "theme_day_attachment_get",

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from pairing import scope
-
 from ..models import JointActivity
 
 
 def joint_activity_list(*, user) -> QuerySet[JointActivity]:
-    return JointActivity.objects.filter(scope.pairing_q(user, "pairing__")).select_related(
+    return JointActivity.objects.visible_to(user).select_related(
         "pairing__helper", "pairing__partner", "recorded_by_branch"
     )

@@ -17,12 +17,12 @@ from ..models import KeyTask, KeyTaskEvidence, KeyTaskList, KeyTaskReport
 from .pairings import pairing_page, sees_every_pairing_in
 
 
+def _task_lists(lists: QuerySet[KeyTaskList]) -> QuerySet[KeyTaskList]:
+    return lists.select_related("region", "published_by").annotate(task_count=Count("tasks"))
+
+
 def task_list_list(*, user) -> QuerySet[KeyTaskList]:
-    return (
-        KeyTaskList.objects.filter(scope.region_q(user, "region__"))
-        .select_related("region", "published_by")
-        .annotate(task_count=Count("tasks"))
-    )
+    return _task_lists(KeyTaskList.objects.visible_to(user))
 
 
 # The index's order: the newest half year first, then by region.
@@ -41,6 +41,11 @@ def task_list_regions(*, user) -> QuerySet[Region]:
 
 def task_list_get(*, user, pk: int) -> KeyTaskList:
     return get_object_or_404(task_list_list(user=user), pk=pk)
+
+
+def task_list_to_change(*, user, pk: int) -> KeyTaskList:
+    """A list the user may change (``manageable_by``: carry it over); 404 outside it."""
+    return get_object_or_404(_task_lists(KeyTaskList.objects.manageable_by(user)), pk=pk)
 
 
 def task_list_pairings(*, task_list: KeyTaskList, user) -> QuerySet[Pairing]:

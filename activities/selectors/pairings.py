@@ -35,7 +35,7 @@ RECORD_PAIRING_FIELDS = (
 
 def pairing_get_for_record(*, user, pk: int) -> Pairing:
     """A pairing in scope (404 otherwise) with only what the theme-day form and its service read."""
-    pairings = Pairing.objects.filter(scope.pairing_q(user)).select_related("helper", "partner")
+    pairings = Pairing.objects.visible_to(user).select_related("helper", "partner")
     return get_object_or_404(pairings.only(*RECORD_PAIRING_FIELDS), pk=pk)
 
 
@@ -61,7 +61,7 @@ def branch_pairings(*, user) -> dict | None:
     if scope.sees_region(user) or not user.branch_id:
         return None
     rows = (
-        Pairing.objects.filter(scope.pairing_q(user))
+        Pairing.objects.visible_to(user)
         .annotate(helper_name=F("helper__name"), partner_name=F("partner__name"))
         .values_list("pk", "status", "helper_id", "partner_id", "helper_name", "partner_name", named=True)
         .order_by("pk")
@@ -158,4 +158,4 @@ def sees_every_pairing_in(user, region: Region) -> bool:
     inside the region of a staff member or leader (``scope.pairing_q`` matches either side)."""
     if user.is_superuser or (scope.is_region_scoped(user) and user.region_id == region.pk):
         return True
-    return scope.is_region_scoped(user) and Region.objects.filter(scope.region_q(user), pk=region.pk).exists()
+    return scope.is_region_scoped(user) and Region.objects.visible_to(user).filter(pk=region.pk).exists()

@@ -19,9 +19,7 @@ NEWEST_FIRST = Keyset("-held_on", "-pk")
 
 
 def theme_day_list(*, user) -> QuerySet[ThemeDay]:
-    return ThemeDay.objects.filter(scope.pairing_q(user, "pairing__")).select_related(
-        "pairing__helper", "pairing__partner", "recorded_by_branch"
-    )
+    return ThemeDay.objects.visible_to(user).select_related("pairing__helper", "pairing__partner", "recorded_by_branch")
 
 
 def theme_day_get(*, user, pk: int) -> ThemeDay:
@@ -58,7 +56,8 @@ def theme_day_page(
     where = Q(status=status) if status else Q()
     if pairings is None:
         rows = (
-            ThemeDay.objects.filter(scope.pairing_q(user, "pairing__"), where)
+            ThemeDay.objects.visible_to(user)
+            .filter(where)
             .annotate(helper_name=F("pairing__helper__name"), partner_name=F("pairing__partner__name"))
             .values_list(*ThemeDayRow._fields, named=True)
         )

@@ -27,7 +27,8 @@ def uncovered_partners(*, user) -> QuerySet[Branch]:
     """
     active = Pairing.objects.filter(status=PairingStatus.ACTIVE, campaign__is_current=True).order_by()
     return (
-        Branch.objects.filter(scope.branch_q(user), kind__in=PARTNER_KINDS)
+        Branch.objects.visible_to(user)
+        .filter(kind__in=PARTNER_KINDS)
         .exclude(pk__in=active.values("partner_id"))
         .select_related("county", "township", "region")
         .order_by("county__path", "code")
@@ -74,7 +75,7 @@ def coverage(*, user) -> dict:
     active = Pairing.objects.filter(status=PairingStatus.ACTIVE, campaign__is_current=True).order_by()
     paired = Q(kind__in=PARTNER_KINDS, pk__in=active.values("partner_id"))
     engaged = Q(kind__in=HELPER_KINDS, pk__in=active.values("helper_id"))
-    in_scope = Branch.objects.filter(scope.branch_q(user)).order_by()
+    in_scope = Branch.objects.visible_to(user).order_by()
     groups = list(
         in_scope.values("county", "kind", "level").annotate(
             n=Count("pk"), active_n=Count("pk", filter=paired | engaged)

@@ -32,9 +32,7 @@ def draw_regions(*, user) -> list[Region]:
 
 
 def _draws_visible(*, user) -> QuerySet[Draw]:
-    return Draw.objects.filter(scope.region_q(user, prefix="region__")).select_related(
-        "region", "campaign", "created_by"
-    )
+    return Draw.objects.visible_to(user).select_related("region", "campaign", "created_by")
 
 
 def draw_list(*, user) -> QuerySet[Draw]:

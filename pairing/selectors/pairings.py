@@ -32,7 +32,7 @@ def _either_side_in(branches: QuerySet[Branch]) -> Q:
 def pairings_visible(*, user) -> QuerySet[Pairing]:
     """Pairings the user may see, with both branches and the campaign loaded: the base of other
     apps' reads of pairings (unordered, unfiltered; ``pairing_list`` is the list page's)."""
-    return Pairing.objects.filter(scope.pairing_q(user)).select_related(
+    return Pairing.objects.visible_to(user).select_related(
         "helper", "partner", "campaign", "helper__county", "partner__county"
     )
 
@@ -40,14 +40,14 @@ def pairings_visible(*, user) -> QuerySet[Pairing]:
 def pairing_list(*, user, filters: dict | None = None) -> QuerySet[Pairing]:
     """Pairings the user may see, both branches loaded; ``filters``: county, status, method, double."""
     filters = filters or {}
-    qs = Pairing.objects.filter(scope.pairing_q(user)).select_related(
+    qs = Pairing.objects.visible_to(user).select_related(
         "helper", "partner", "campaign", "helper__county", "partner__county", "partner__township"
     )
     region = scope.scope_region(user)
     if region is not None and not user.is_superuser and region.level != RegionLevel.CITY:
         # The scope again, as id sets (implied by pairing_q for a county or township user). Not for
         # a city: nearly every pairing is in scope there and the newest ones are found at once.
-        qs = qs.filter(_either_side_in(Branch.objects.filter(scope.branch_q(user))))
+        qs = qs.filter(_either_side_in(Branch.objects.visible_to(user)))
     if filters.get("county"):
         qs = qs.filter(_either_side_in(Branch.objects.filter(county=filters["county"])))
     if filters.get("status"):
@@ -71,14 +71,17 @@ def pairing_rows(pairings: QuerySet[Pairing]) -> QuerySet:
     )
 
 
+PAIRING_PAGE_RELATED = ("helper", "partner", "campaign", "draw", "helper__county", "partner__county", "partner__region")
+
+
 def pairing_get(*, user, pk: int) -> Pairing:
     """One pairing in the user's scope; 404 outside it."""
-    return get_object_or_404(
-        Pairing.objects.filter(scope.pairing_q(user)).select_related(
-            "helper", "partner", "campaign", "draw", "helper__county", "partner__county", "partner__region"
-        ),
-        pk=pk,
-    )
+    return get_object_or_404(Pairing.objects.visible_to(user).select_related(*PAIRING_PAGE_RELATED), pk=pk)
+
+
+def pairing_to_change(*, user, pk: int) -> Pairing:
+    """One pairing the user may change (``manageable_by``), loaded as its page needs; 404 outside it."""
+    return get_object_or_404(Pairing.objects.manageable_by(user).select_related(*PAIRING_PAGE_RELATED), pk=pk)
 
 
 def pairing_history(*, pairing: Pairing, limit: int = 50) -> list[dict]:
@@ -96,7 +99,7 @@ def pairing_history(*, pairing: Pairing, limit: int = 50) -> list[dict]:
 def pairings_of_branch(*, user, branch: Branch) -> QuerySet[Pairing]:
     """A branch's pairings (current first, then history), as far as the user may see them."""
     return (
-        Pairing.objects.filter(scope.pairing_q(user))
+        Pairing.objects.visible_to(user)
         .filter(Q(helper=branch) | Q(partner=branch))
         .select_related("helper", "partner", "campaign")
         .order_by("status", "-started_on", "-id")
@@ -140,7 +143,7 @@ def pairings_of_own_branch(*, user) -> QuerySet[Pairing]:
 
 def helpers_for(*, user, partner: Branch | None = None) -> QuerySet[Branch]:
     """Helper branches in scope; for a partner, those that may take it (its county's, or 市直 for the central city)."""
-    qs = Branch.objects.filter(scope.branch_q(user), kind__in=HELPER_KINDS).select_related("county")
+    qs = Branch.objects.visible_to(user).filter(kind__in=HELPER_KINDS).select_related("county")
     if partner is not None:
         central = partner.region_id is not None and partner.region.is_central_city
         q = Q(county_id=partner.county_id, level=UnitLevel.COUNTY)

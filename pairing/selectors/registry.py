@@ -55,7 +55,7 @@ def branch_list(*, user, year: int | None = None) -> QuerySet[Branch]:
     year = year or current_year()
     grade = BranchGrade.objects.filter(branch=OuterRef("pk"), year=year).order_by().values("grade")[:1]
     return (
-        Branch.objects.filter(scope.branch_q(user))
+        Branch.objects.visible_to(user)
         .select_related("county", "township", "unit", "region")
         .annotate(current_grade=Subquery(grade), is_optimised=F("optimised"))
     )
@@ -93,7 +93,7 @@ def branch_get(*, user, pk: int) -> Branch:
 
 
 def regions_visible(*, user) -> QuerySet[Region]:
-    return Region.objects.filter(scope.region_q(user))
+    return Region.objects.visible_to(user)
 
 
 def _regions_below_roots(depth: int) -> QuerySet:
@@ -156,14 +156,7 @@ def region_choices(*, user, names: tuple[str, ...], county: int | None = None) -
 
 def units_visible(*, user) -> QuerySet[Unit]:
     """Units a user may attach a branch to: those of their city, limited to their county if they have one."""
-    if user.is_superuser:
-        return Unit.objects.all()
-    region = user.region
-    if region is None:
-        return Unit.objects.none()
-    if region.level == RegionLevel.CITY:
-        return Unit.objects.filter(city=region)
-    return Unit.objects.filter(county=region)
+    return Unit.objects.visible_to(user)
 
 
 def branch_page(*, user, pk: int) -> dict:
@@ -175,7 +168,7 @@ def branch_page(*, user, pk: int) -> dict:
     for a figure already in hand.
     """
     branch = get_object_or_404(
-        Branch.objects.filter(scope.branch_q(user)).annotate(
+        Branch.objects.visible_to(user).annotate(
             county_name=F("county__name"),
             township_name=F("township__name"),
             region_name=F("region__name"),
@@ -248,7 +241,7 @@ def scope_summary(*, user, year: int | None = None) -> dict:
     year = year or current_year()
     graded = Exists(BranchGrade.objects.filter(branch=OuterRef("pk"), year=year))
     optimised = Exists(OptimisationRecord.objects.filter(branch=OuterRef("pk"), campaign__is_current=True))
-    return Branch.objects.filter(scope.branch_q(user)).aggregate(
+    return Branch.objects.visible_to(user).aggregate(
         total=Count("pk"),
         helpers=Count("pk", filter=Q(kind__in=HELPER_KINDS)),
         partners=Count("pk", filter=Q(kind__in=PARTNER_KINDS)),

@@ -38,7 +38,7 @@ def require_branches_in_scope(user, *branches: Branch) -> None:
     if user is None:
         return
     ids = {b.pk for b in branches}
-    if Branch.objects.filter(scope.branch_q(user), pk__in=ids).count() != len(ids):
+    if Branch.objects.visible_to(user).filter(pk__in=ids).count() != len(ids):
         raise ValidationError(_("所选支部不在您的管辖范围内。"))
 
 

@@ -146,7 +146,7 @@ def pairing_agreement(request, pk: int):
 
 
 def _post_action(request, pk: int, form_name: str, form, call, success: str):
-    pairing = pairing_selectors.pairing_get(user=request.user, pk=pk)
+    pairing = pairing_selectors.pairing_to_change(user=request.user, pk=pk)
     if form.is_valid():
         try:
             result = call(pairing, form.cleaned_data)
@@ -175,7 +175,7 @@ def pairing_dissolve(request, pk: int):
 @require_POST
 @manager_required
 def pairing_repair(request, pk: int):
-    pairing = pairing_selectors.pairing_get(user=request.user, pk=pk)
+    pairing = pairing_selectors.pairing_to_change(user=request.user, pk=pk)
     return _post_action(
         request,
         pk,
@@ -236,7 +236,7 @@ def pairing_agreement_upload(request, pk: int):
 @require_POST
 @manager_required
 def pairing_double_approve(request, pk: int):
-    pairing = pairing_selectors.pairing_get(user=request.user, pk=pk)
+    pairing = pairing_selectors.pairing_to_change(user=request.user, pk=pk)
     try:
         services.pairing_double_approve(pairing=pairing, acting_user=request.user)
     except ValidationError as exc:

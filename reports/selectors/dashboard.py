@@ -27,7 +27,7 @@ from ..models import ReportRun, Snapshot, Threshold
 def dashboard_regions(*, user) -> QuerySet[Region]:
     """The regions a dashboard (and an assessment export) may be of: a city or county inside the
     user's region."""
-    return Region.objects.filter(scope.region_q(user), level__in=[RegionLevel.CITY, RegionLevel.COUNTY])
+    return Region.objects.visible_to(user).filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY])
 
 
 def dashboard_region(*, user, region_id: int | None = None) -> Region:

@@ -43,7 +43,7 @@ from .hours import (
     member_hours,
     serving_q,
 )
-from .members import member_get, members_visible, unit_get, units_visible
+from .members import member_get, members_visible, unit_branches_visible, unit_get
 from .registrations import (
     communities_to_register,
     communities_visible,
@@ -97,12 +97,12 @@ __all__ = [
     "registrations_visible",
     "resident_name_for",
     "serving_q",
+    "unit_branches_visible",
     "unit_claims",
     "unit_get",
     "unit_members",
     "unit_registrations",
     "unit_targets",
-    "units_visible",
     "whistle_get",
     "whistle_responses",
     "whistles_visible",

@@ -7,22 +7,16 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
-from pairing import scope
 from pairing.models import Branch
 from twinning.keyset import Keyset
 
 from .. import perms
 from ..choices import OpenClosed, WishStatus
 from ..models import Claim, Project, Whistle, WhistleResponse, Wish
-from .registrations import registered_communities_q
 
 
 def projects_visible(*, user) -> QuerySet[Project]:
-    return (
-        Project.objects.filter(scope.community_q(user, "community__") | registered_communities_q(user))
-        .select_related("community")
-        .annotate(claimed=Count("claims"))
-    )
+    return Project.objects.visible_to(user).select_related("community").annotate(claimed=Count("claims"))
 
 
 def project_get(*, user, pk: int) -> Project:
@@ -34,9 +28,7 @@ def project_claims(*, project: Project) -> QuerySet[Claim]:
 
 
 def wishes_visible(*, user) -> QuerySet[Wish]:
-    return Wish.objects.filter(scope.community_q(user, "community__") | registered_communities_q(user)).select_related(
-        "community", "claimed_by"
-    )
+    return Wish.objects.visible_to(user).select_related("community", "claimed_by")
 
 
 def wish_get(*, user, pk: int) -> Wish:
@@ -52,11 +44,7 @@ def resident_name_for(*, user, wish: Wish) -> str:
 
 
 def whistles_visible(*, user) -> QuerySet[Whistle]:
-    return (
-        Whistle.objects.filter(scope.community_q(user, "community__") | registered_communities_q(user))
-        .select_related("community")
-        .annotate(responded=Count("responses"))
-    )
+    return Whistle.objects.visible_to(user).select_related("community").annotate(responded=Count("responses"))
 
 
 def whistle_get(*, user, pk: int) -> Whistle:

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from pairing import scope
 from twinning.keyset import Keyset
 
 from ..choices import HourStatus
@@ -17,10 +16,7 @@ from ..models import Claim, HourEntry, Project, Registration, Whistle, WhistleRe
 
 def hours_visible(*, user) -> QuerySet[HourEntry]:
     """Hour entries: the community's (staff/leaders in region, community secretary), a member's own."""
-    own = Q(member_id=user.pk) if getattr(user, "is_authenticated", False) else scope.NOTHING
-    return HourEntry.objects.filter(scope.community_q(user, "community__") | own).select_related(
-        "member", "community", "project", "wish", "whistle"
-    )
+    return HourEntry.objects.visible_to(user).select_related("member", "community", "project", "wish", "whistle")
 
 
 def hours_get(*, user, pk: int) -> HourEntry:

@@ -32,7 +32,7 @@ def member_get(*, user, pk: int) -> User:
     return get_object_or_404(members_visible(user=user), pk=pk)
 
 
-def units_visible(*, user) -> QuerySet[Branch]:
+def unit_branches_visible(*, user) -> QuerySet[Branch]:
     """Unit (helper-side) branches whose standing the user may read: a secretary their own,
     staff and leaders those in their region."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -47,4 +47,4 @@ def units_visible(*, user) -> QuerySet[Branch]:
 
 
 def unit_get(*, user, pk: int) -> Branch:
-    return get_object_or_404(units_visible(user=user).select_related("unit", "county"), pk=pk)
+    return get_object_or_404(unit_branches_visible(user=user).select_related("unit", "county"), pk=pk)

@@ -63,9 +63,7 @@ def communities_to_register(*, user) -> QuerySet[Branch]:
 
 
 def registrations_visible(*, user) -> QuerySet[Registration]:
-    return Registration.objects.filter(
-        scope.community_q(user, "community__") | own_registrations_q(user)
-    ).select_related("community", "branch", "member")
+    return Registration.objects.visible_to(user).select_related("community", "branch", "member")
 
 
 def registration_get(*, user, pk: int) -> Registration:
