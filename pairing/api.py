@@ -20,7 +20,7 @@ from twinning.keyset import Keyset
 from . import scope
 from .choices import Grade, PairingMethod, PairingStatus
 from .filters import BranchFilter
-from .models import Branch, BranchGrade, Pairing, Region, Unit
+from .models import BRANCH_EDITABLE_FIELDS, Branch, BranchGrade, Pairing, Region, Unit
 from .selectors import pairings as pairing_selectors
 from .selectors import registry as registry_selectors
 from .services import registry as services
@@ -105,18 +105,7 @@ class BranchWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Branch
-        fields = [
-            "code",
-            "name",
-            "kind",
-            "level",
-            "county",
-            "township",
-            "unit",
-            "secretary_name",
-            "secretary_phone",
-            "member_count",
-        ]
+        fields = BRANCH_EDITABLE_FIELDS
         # Uniqueness of the code is the service's (and the database's) to decide.
         extra_kwargs = {"code": {"validators": []}}
 

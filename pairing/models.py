@@ -117,6 +117,21 @@ class Unit(FastChoiceDisplay, models.Model):
         return self.name
 
 
+# What a person edits on a branch, on the page (BranchForm) and through the API (BranchSerializer).
+BRANCH_EDITABLE_FIELDS = [
+    "code",
+    "name",
+    "kind",
+    "level",
+    "county",
+    "township",
+    "unit",
+    "secretary_name",
+    "secretary_phone",
+    "member_count",
+]
+
+
 class Branch(FastChoiceDisplay, models.Model):
     """A Party branch (党支部). ``county`` is empty for 市直 branches."""
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from twinning.memo import memoized
 
 from ..choices import Grade, OptimisationAction
-from ..models import Branch, OptimisationCampaign
+from ..models import BRANCH_EDITABLE_FIELDS, Branch, OptimisationCampaign
 from ..selectors import registry as registry_selectors
 
 
@@ -22,18 +22,7 @@ class BranchForm(forms.ModelForm):
 
     class Meta:
         model = Branch
-        fields = [
-            "code",
-            "name",
-            "kind",
-            "level",
-            "county",
-            "township",
-            "unit",
-            "secretary_name",
-            "secretary_phone",
-            "member_count",
-        ]
+        fields = BRANCH_EDITABLE_FIELDS
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
